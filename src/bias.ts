@@ -1,5 +1,5 @@
 import { check, checkFiniteData, QuantscopeArgumentError } from './errors';
-import { roundHalfAway } from './fixedpoint/rounding';
+import { roundHalfAwayFromZero } from './rounding';
 
 /** Options of {@link quantizeBias}. */
 export interface QuantizeBiasOptions {
@@ -45,7 +45,7 @@ export type QuantizedBias = QuantizedBias32 | QuantizedBias64;
  *
  *   scale_i = float32(inputScale · weightScale_i)       the product of two float32 values, rounded once
  *   inv_i   = float32(1 / scale_i)                       TFLite multiplies by a float32 reciprocal; it never divides
- *   q_i     = roundHalfAway(float32(bias_i · inv_i))     std::round: ties away from zero
+ *   q_i     = roundHalfAwayFromZero(float32(bias_i · inv_i))     std::round: ties away from zero
  *   q_i     = clamp(q_i, −(2^(b−1) − 1), 2^(b−1) − 1)    symmetric: −2^(b−1) itself is also clamped, as in TFLite
  *
  * The reciprocal and the float32 product make q_i differ from the exact round(bias_i / scale_i) only next to a tie
@@ -81,7 +81,7 @@ export function quantizeBias(bias: Float32Array, inputScale: number, weightScale
   for (let i = 0; i < n; i++) {
     const s = scale.length === 1 ? scale[0] : scale[i];
     const inv = Math.fround(1 / s);
-    q[i] = roundHalfAway(Math.fround(bias[i] * inv));
+    q[i] = roundHalfAwayFromZero(Math.fround(bias[i] * inv));
     // For int64 the double limit is 2^63, one past the largest int64: every q is a float32 value, so |q| >= 2^63
     // is exactly |q| > 2^63 − 1.
     if (bits === 32 ? Math.abs(q[i]) > limit : Math.abs(q[i]) >= limit) overflow.push(i);

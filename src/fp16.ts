@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from './errors';
+import { roundHalfToEven } from './rounding';
 
 const float64View = new DataView(new ArrayBuffer(8));
 
@@ -14,9 +15,9 @@ export function float16Bits(x: number): number {
   const a = Math.abs(x);
   if (Number.isNaN(x)) return sign | 0x7e00;
   if (a >= 65520) return sign | 0x7c00;
-  if (a < 2 ** -14) return sign | roundHalfEvenPositive(a * 2 ** 24); // exact: a power-of-two scaling
+  if (a < 2 ** -14) return sign | roundHalfToEven(a * 2 ** 24); // exact: a power-of-two scaling
   const exponent = binaryExponent(a); // a in [2^e, 2^(e+1)), e in -14..15
-  const mantissa = roundHalfEvenPositive(a * 2 ** (10 - exponent)); // in [1024, 2048]
+  const mantissa = roundHalfToEven(a * 2 ** (10 - exponent)); // in [1024, 2048]
   // A mantissa that rounds up to 2048 carries into the exponent; the bit layout makes that an addition.
   return sign | (((exponent + 15) << 10) + (mantissa - 1024));
 }
@@ -67,10 +68,4 @@ function binaryExponent(a: number): number {
   float64View.setFloat64(0, a);
   const biased = (float64View.getUint32(0) >>> 20) & 0x7ff;
   return biased - 1023; // a >= 2^-14 here, so never a double subnormal
-}
-
-function roundHalfEvenPositive(v: number): number {
-  const whole = Math.floor(v);
-  const frac = v - whole;
-  return frac > 0.5 || (frac === 0.5 && whole % 2 === 1) ? whole + 1 : whole;
 }

@@ -3,23 +3,14 @@ import assert from 'node:assert/strict';
 import {
   INT32_MAX, INT32_MIN, mlasRequantizeOutput, multiplyByQuantizedMultiplierDoubleRounding,
   multiplyByQuantizedMultiplierSingleRounding, quantizeMultiplier, quantizeMultiplierArray, requantize,
-  roundHalfAway, roundHalfEven, roundingDivideByPOT, saturatingRoundingDoublingHighMul,
+  roundingDivideByPOT, saturatingRoundingDoublingHighMul,
 } from '../src/fixedpoint';
+import { roundHalfAwayFromZero, roundHalfToEven } from '../src/rounding';
 import {
   mbqmDoubleRef, mbqmSingleRef, mlasRef, quantizeMultiplierRef, rdbpotRef, requantizeTfliteRef, srdhmRef,
 } from './reference/fixedpoint_bigint';
+import { mulberry32 } from './support/random';
 
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Values where int32 arithmetic goes wrong first: the ends, zero, ±1, powers of two and their neighbours. */
 const EDGES: number[] = (() => {
@@ -516,7 +507,7 @@ describe('requantize', () => {
     }
   });
 
-  it('onnxruntime: equals roundHalfEven(acc · scale) when |acc| < 2^24 and acc · scale is not near a tie', () => {
+  it('onnxruntime: equals roundHalfToEven(acc · scale) when |acc| < 2^24 and acc · scale is not near a tie', () => {
     const rand = mulberry32(72);
     let compared = 0;
     for (let i = 0; i < 200_000; i++) {
@@ -528,7 +519,7 @@ describe('requantize', () => {
       compared++;
       const y = requantize(Int32Array.of(acc), { profile: 'onnxruntime', scale, zeroPoint: 0, qmin: INT32_MIN,
         qmax: INT32_MAX })[0];
-      assert.equal(y, roundHalfEven(exact), `acc ${acc} scale ${scale}`);
+      assert.equal(y, roundHalfToEven(exact), `acc ${acc} scale ${scale}`);
     }
     assert.ok(compared > 190_000);
   });
@@ -602,15 +593,15 @@ describe('requantize', () => {
 });
 
 describe('rounding helpers', () => {
-  it('roundHalfEven breaks ties to even and roundHalfAway away from zero', () => {
-    assert.deepEqual([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 2.4, -2.6].map(roundHalfEven), [0, 2, 2, 0, -2, -2, 2, -3]);
+  it('roundHalfToEven breaks ties to even and roundHalfAwayFromZero away from zero', () => {
+    assert.deepEqual([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 2.4, -2.6].map(roundHalfToEven), [0, 2, 2, 0, -2, -2, 2, -3]);
     // Beyond 2^51 the fast path cannot be used: halves still round to even, integers stay.
-    assert.deepEqual([2 ** 51 + 0.5, 2 ** 51 + 1.5, -(2 ** 51) - 0.5, 2 ** 52 + 1, Infinity].map(roundHalfEven),
+    assert.deepEqual([2 ** 51 + 0.5, 2 ** 51 + 1.5, -(2 ** 51) - 0.5, 2 ** 52 + 1, Infinity].map(roundHalfToEven),
       [2 ** 51, 2 ** 51 + 2, -(2 ** 51), 2 ** 52 + 1, Infinity]);
-    assert.ok(Number.isNaN(roundHalfEven(NaN)));
-    assert.deepEqual([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 2.4, -2.6].map(roundHalfAway), [1, 2, 3, -1, -2, -3, 2, -3]);
-    assert.equal(roundHalfEven(0.49999999999999994), 0);
-    assert.equal(roundHalfAway(-0.49999999999999994), -0);
-    assert.equal(roundHalfEven(2 ** 53 + 2), 2 ** 53 + 2);
+    assert.ok(Number.isNaN(roundHalfToEven(NaN)));
+    assert.deepEqual([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 2.4, -2.6].map(roundHalfAwayFromZero), [1, 2, 3, -1, -2, -3, 2, -3]);
+    assert.equal(roundHalfToEven(0.49999999999999994), 0);
+    assert.equal(roundHalfAwayFromZero(-0.49999999999999994), -0);
+    assert.equal(roundHalfToEven(2 ** 53 + 2), 2 ** 53 + 2);
   });
 });

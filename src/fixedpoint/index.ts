@@ -1,6 +1,5 @@
 /** Fixed-point requantization as the deployment runtimes compute it: TFLite (gemmlowp) and ONNX Runtime (MLAS). */
 export { INT32_MAX, INT32_MIN, saturateInt32 } from './int32';
-export { roundHalfAway, roundHalfEven } from './rounding';
 export {
   quantizeMultiplier, quantizeMultiplierArray, type QuantizedMultiplier, type QuantizeMultiplierOptions,
 } from './quantizeMultiplier';

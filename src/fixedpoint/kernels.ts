@@ -1,5 +1,5 @@
 import { INT32_MAX, INT32_MIN } from './int32';
-import { ROUND_MAGIC } from './rounding';
+import { ROUND_MAGIC } from '../rounding';
 
 /**
  * The unchecked arithmetic behind the fixed-point functions, shared by the checked scalar functions and the
@@ -117,7 +117,7 @@ export function mbqmSingle(x: number, mh: number, ml: number, totalShift: number
 
 /**
  * MLAS's requantization of one accumulator with a float32 scale, bounds lo = float(qmin − zp), hi = float(qmax − zp):
- * clamp(roundHalfEven(clamp(fround(fround(acc) · scale), lo, hi)) + zp, qmin, qmax). The last clamp stands for the
+ * clamp(roundHalfToEven(clamp(fround(fround(acc) · scale), lo, hi)) + zp, qmin, qmax). The last clamp stands for the
  * saturating pack MLAS ends with.
  */
 export function mlas(acc: number, scale: number, lo: number, hi: number, zeroPoint: number, qmin: number,

@@ -8,7 +8,7 @@ import { mlas } from './kernels';
  *
  *   v = fround(fround(acc) · fround(scale))        int32 -> float32 (round to nearest even), then a float32 product
  *   v = min(max(v, float(qmin − zp)), float(qmax − zp))
- *   y = roundHalfEven(v) + zp                       _mm_cvtps_epi32 / vcvtnq_s32_f32 / the 1.5·2^23 magic add
+ *   y = roundHalfToEven(v) + zp                       _mm_cvtps_epi32 / vcvtnq_s32_f32 / the 1.5·2^23 magic add
  *   y = clamp(y, qmin, qmax)                        the saturating pack to the output type
  *
  * MLAS clamps to the output type's range ([−128, 127] or [0, 255]); pass a tighter [qmin, qmax] for a fused

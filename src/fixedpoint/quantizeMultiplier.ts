@@ -23,7 +23,7 @@ export interface QuantizeMultiplierOptions {
  * TFLite's QuantizeMultiplier (tensorflow/lite/kernels/internal/quantization_util.cc), transcribed exactly:
  *
  *   (q, shift) = frexp(real)                q in [0.5, 1), real = q · 2^shift
- *   multiplier = roundHalfAway(q · 2^31)    in [2^30, 2^31]
+ *   multiplier = roundHalfAwayFromZero(q · 2^31)    in [2^30, 2^31]
  *   if multiplier == 2^31: multiplier = 2^30, shift += 1
  *   if shift < −31:        multiplier = 0, shift = 0
  *   singleRounding and shift > 30: multiplier = 2^31 − 1, shift = 30

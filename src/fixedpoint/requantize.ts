@@ -43,7 +43,7 @@ export type RequantizeParams = TfliteRequantizeParams | OnnxRuntimeRequantizePar
  *
  *   'tflite-double'  out = clamp(MultiplyByQuantizedMultiplier(acc, m_c, s_c) + zp, qmin, qmax), default TFLite build
  *   'tflite-single'  the same with TFLITE_SINGLE_ROUNDING's one-rounding multiply
- *   'onnxruntime'    out = clamp(roundHalfEven(fround(fround(acc) · scale_c)) + zp, qmin, qmax), MLAS
+ *   'onnxruntime'    out = clamp(roundHalfToEven(fround(fround(acc) · scale_c)) + zp, qmin, qmax), MLAS
  *
  * This is TFLite's per-channel conv/fully-connected epilogue (reference_integer_ops) and MLAS's
  * MlasRequantizeOutput; see the scalar functions for the exact arithmetic and the overflow decisions (left shifts

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Brings a fresh clone to a runnable state, doing only what is missing: Debian packages, npm packages, the build.
+# Safe to run again and again; `npm start`, `npm test` and `npm run bench` call it first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+
+# Debian packages the project needs at run and test time: the Fashion-MNIST data set.
+debian_packages=(dataset-fashion-mnist)
+# Extra packages for benchmarks and golden data: PyTorch, the peer the benchmarks compare against.
+if [[ "${QUANTSCOPE_SETUP_BENCH:-0}" == 1 ]]; then debian_packages+=(python3-torch python3-numpy); fi
+
+missing=()
+for pkg in "${debian_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if ((${#missing[@]} > 0)); then
+  sudo=()
+  if [[ $(id -u) != 0 ]]; then sudo=(sudo); fi
+  log "installing Debian packages: ${missing[*]}"
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm packages, from the committed lock file; reinstalled when the lock file changed since the last install.
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  log "installing npm packages (npm ci)"
+  # onnxruntime-node's install script would try to download GPU binaries; its CPU binary ships in the package.
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
+fi
+
+log "building (tsc -b)"
+node_modules/.bin/tsc -b
