@@ -1,4 +1,4 @@
-// Builds the TypeScript and runs every compiled test file under node's test runner; exits non-zero on failure.
+// Builds the TypeScript and the WebAssembly kernels, and runs every compiled test file under node's test runner; exits non-zero on failure.
 'use strict';
 const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -6,6 +6,7 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b'], { cwd: root, stdio: 'inherit' });
+execFileSync(process.execPath, [path.join(__dirname, 'build-wasm.js')], { cwd: root, stdio: 'inherit' });
 
 function testFiles(dir) {
   if (!fs.existsSync(dir)) return [];

@@ -30,5 +30,6 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
   ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
 fi
 
-log "building (tsc -b)"
+log "building (tsc -b, WebAssembly kernels)"
 node_modules/.bin/tsc -b
+node scripts/build-wasm.js

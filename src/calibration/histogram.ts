@@ -1,4 +1,5 @@
-import { check, checkInt, QuantscopeArgumentError } from '../errors';
+import { check, checkFiniteData, checkInt, QuantscopeArgumentError } from '../errors';
+import { calibrationKernels, type CalibrationKernels } from '../wasm/calibration_kernels';
 import type { BinnedCounts } from './binned';
 import { extent } from './observer';
 
@@ -32,19 +33,40 @@ export function emptyHistogram(bins: number = DEFAULT_BINS): StreamingHistogram 
   return { bins, exponent: -Infinity, start: 0, counts: new Float64Array(bins), count: 0, min: Infinity, max: -Infinity };
 }
 
+/** Options of {@link addToHistogram}. */
+export interface AddToHistogramOptions {
+  /** The function name errors report (an observer passes its own). */
+  readonly caller?: string;
+  /** The WebAssembly loops to use; null selects the TypeScript reference loops. Default: the WebAssembly ones. */
+  readonly kernels?: CalibrationKernels | null;
+}
+
 /**
- * A new histogram that also counts `data` (finite float32 values; the caller checks). Grows the range when the data
- * falls outside it, keeping every count. Never mutates `h`.
+ * A new histogram that also counts `data`. Grows the range when the data falls outside it, keeping every count.
+ * Never mutates `h`. Empty data returns `h`; NaN or +-Inf throws, naming the first index. The scan and the binning
+ * run in WebAssembly when available, with the same result as the TypeScript loops (tested bin for bin).
  */
-export function addToHistogram(h: StreamingHistogram, data: Float32Array): StreamingHistogram {
+export function addToHistogram(h: StreamingHistogram, data: Float32Array, options: AddToHistogramOptions = {}): StreamingHistogram {
   if (data.length === 0) return h;
-  const e = extent(data);
+  const caller = options.caller ?? 'addToHistogram';
+  const kernels = options.kernels === undefined ? calibrationKernels() : options.kernels;
+  let e: { min: number; max: number };
+  if (kernels) {
+    kernels.stage(data);
+    const scanned = kernels.extent();
+    if (!scanned.finite) checkFiniteData(caller, 'x', data); // throws, naming the index
+    e = scanned;
+  } else {
+    checkFiniteData(caller, 'x', data);
+    e = extent(data);
+  }
   const min = Math.min(h.min, e.min);
   const max = Math.max(h.max, e.max);
   const exponent = gridExponent(min, max, h.bins, h.exponent);
   const start = Math.floor(min / 2 ** exponent);
   const counts = regrid(h, exponent, start);
-  binInto(counts, data, exponent, start);
+  if (kernels) kernels.bin(counts, exponent, start);
+  else binInto(counts, data, exponent, start);
   return { bins: h.bins, exponent, start, counts, count: h.count + data.length, min, max };
 }
 

@@ -18,7 +18,10 @@ export function histogramObserver(options: { bins?: number; method?: RangeMethod
   return {
     name: `histogram(${bins}${method?.methodName ? `, ${method.methodName}` : ''})`,
     empty: () => emptyHistogram(bins),
-    collect: (stats, x: Observed) => addToHistogram(stats, observedData('histogramObserver.collect', x).data),
+    collect(stats, x: Observed) {
+      const fn = 'histogramObserver.collect';
+      return addToHistogram(stats, observedData(fn, x, false).data, { caller: fn });
+    },
     merge: mergeHistograms,
     range(stats) {
       if (stats.count === 0) throw new Error('histogramObserver.range: no data observed yet; call collect with calibration data first');

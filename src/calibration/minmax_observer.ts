@@ -1,5 +1,5 @@
 import type { Range } from '../range';
-import { extent, observedData, type Observed, type Observer } from './observer';
+import { observedExtent, type Observed, type Observer } from './observer';
 
 /** Running extremes of everything observed; `count` is the number of elements (0: nothing observed yet). */
 export interface MinMaxStats {
@@ -19,9 +19,8 @@ export function minMaxObserver(): Observer<MinMaxStats, Range> {
     name: 'minmax',
     empty: () => EMPTY,
     collect(stats: MinMaxStats, x: Observed): MinMaxStats {
-      const { data } = observedData('minMaxObserver.collect', x);
-      const e = extent(data);
-      return { count: stats.count + data.length, min: Math.min(stats.min, e.min), max: Math.max(stats.max, e.max) };
+      const e = observedExtent('minMaxObserver.collect', x);
+      return { count: stats.count + e.data.length, min: Math.min(stats.min, e.min), max: Math.max(stats.max, e.max) };
     },
     merge: (a, b) => ({ count: a.count + b.count, min: Math.min(a.min, b.min), max: Math.max(a.max, b.max) }),
     range: (stats) => rangeOf('minMaxObserver.range', stats),

@@ -1,7 +1,7 @@
 import { check } from '../errors';
 import type { Range } from '../range';
 import { rangeOf } from './minmax_observer';
-import { extent, observedData, type Observed, type Observer } from './observer';
+import { observedExtent, type Observed, type Observer } from './observer';
 
 /** Exponential moving averages of per-batch extremes; `count` is the number of batches averaged. */
 export interface MovingAverageStats {
@@ -26,7 +26,7 @@ export function movingAverageMinMaxObserver(options: { averagingConstant?: numbe
     name: `moving-average-minmax(${c})`,
     empty: () => ({ count: 0, min: Infinity, max: -Infinity }),
     collect(stats, x: Observed) {
-      const e = extent(observedData('movingAverageMinMaxObserver.collect', x).data);
+      const e = observedExtent('movingAverageMinMaxObserver.collect', x);
       if (stats.count === 0) return { count: 1, min: e.min, max: e.max };
       return { count: stats.count + 1, min: step(stats.min, e.min), max: step(stats.max, e.max) };
     },
