@@ -52,7 +52,7 @@ function quantscopeTimings(x: Float32Array, repeats: number): Record<string, Tim
     histogram_calculate_qparams: time(() => qparamsFromRange(l2.range(once), int8Activations), repeats),
     minmax_forward: time(() => minmax.collect(minmax.empty(), x), repeats),
     'percentile 99.99 (two-sided)': time(() => rangeMethods.percentile(99.99)(bins), repeats),
-    'percentile 99.99 (|x|)': time(() => rangeMethods.percentile(99.99, 'abs')(bins), repeats),
+    'percentile 99.99 (abs x)': time(() => rangeMethods.percentile(99.99, 'abs')(bins), repeats),
     'entropy (TensorRT KL)': time(() => rangeMethods.entropy()(bins), repeats),
     'MSE (symmetric)': time(() => rangeMethods.mse({ symmetric: true })(bins), repeats),
     'MSE (asymmetric)': time(() => rangeMethods.mse()(bins), repeats),

@@ -1,0 +1,45 @@
+/**
+ * Quantscope's library: quantization schemes and parameters, quantize / dequantize / fake-quantize, fp16,
+ * fixed-point requantization, bias quantization, calibration observers and range-selection methods.
+ * It knows nothing of Jupyter or the DOM; the kernel and the extension build on this public API.
+ */
+export { initBackend, describeBackend, backendPreference, type BackendInfo, type BackendName } from './backend';
+export { QuantscopeArgumentError } from './errors';
+
+export {
+  intScheme, fp16, int8Weights, int8Activations, int16Activations, quantRange, schemeName,
+  type Bits, type Granularity, type IntScheme, type IntSchemeOptions, type Fp16Scheme, type QuantScheme,
+} from './scheme';
+export type { Range, ChannelRanges } from './range';
+export {
+  qparamsFromRange, qparamsFromChannelRanges, validateQParams, type QParams, type TensorQParams, type AxisQParams,
+} from './qparams';
+export { roundingProfiles, roundHalfToEven, roundHalfAwayFromZero, roundToGrid, type RoundingProfile } from './rounding';
+export { quantizeArray, dequantizeArray, fakeQuantizeArray, type ArrayQuantizeOptions } from './quantize/quantize_array';
+export { quantize, dequantize, fakeQuantize, type TensorQuantizeOptions } from './quantize/quantize_tensor';
+export { float16Bits, float16Value, toFloat16, fromFloat16, fp16RoundTrip, fp16RoundTripArray } from './fp16';
+export {
+  quantizeBias, adjustWeightScalesForBias, type QuantizeBiasOptions, type QuantizedBias, type QuantizedBias32,
+  type QuantizedBias64, type AdjustedWeightScales,
+} from './bias';
+export * from './fixedpoint';
+
+export type { Observer, Observed } from './calibration/observer';
+export { minMaxObserver, type MinMaxStats } from './calibration/minmax_observer';
+export { movingAverageMinMaxObserver, type MovingAverageStats } from './calibration/moving_average_observer';
+export { perChannelMinMaxObserver, type PerChannelStats } from './calibration/per_channel_observer';
+export { histogramObserver, type RangeMethod } from './calibration/histogram_observer';
+export {
+  emptyHistogram, addToHistogram, mergeHistograms, histogramBins, DEFAULT_BINS, type StreamingHistogram,
+  type AddToHistogramOptions,
+} from './calibration/histogram';
+export { histogramOver } from './calibration/histogram_over';
+export type { BinnedCounts } from './calibration/binned';
+export { rangeMethods } from './calibration/methods';
+export { percentileRange, type PercentileOptions } from './calibration/methods/percentile';
+export { entropyRange, type EntropyOptions } from './calibration/methods/entropy';
+export { mseRange, mseError, type MseOptions } from './calibration/methods/mse';
+export { l2Range, l2SearchBins, type L2Options, type L2Bins } from './calibration/methods/l2';
+
+export { loadFashionMnist, FASHION_MNIST_CLASSES, DEBIAN_FASHION_MNIST_DIR, type ImageSet } from './data/fashion_mnist';
+export { parseIdx, type IdxArray } from './data/idx';
