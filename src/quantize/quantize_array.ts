@@ -1,7 +1,7 @@
 import { check, QuantscopeArgumentError } from '../errors';
 import { validateQParams, type QParams } from '../qparams';
 import { roundingProfiles, roundToGrid, type RoundingProfile } from '../rounding';
-import { channelLayout } from './layout';
+import { channelLayout, type ChannelLayout } from './layout';
 
 /** Options shared by the typed-array quantizers. */
 export interface ArrayQuantizeOptions {
@@ -26,22 +26,14 @@ export function quantizeArray(x: Float32Array, qp: QParams, options: ArrayQuanti
 export function dequantizeArray(q: Int32Array, qp: QParams, options: { readonly shape?: readonly number[] } = {}): Float32Array {
   const fn = 'dequantizeArray';
   validateQParams(fn, 'qparams', qp);
-  const layout = channelLayout(fn, q.length, qp, options.shape);
   const out = new Float32Array(q.length);
-  let i = 0;
-  for (let o = 0; o < layout.outer; o++) {
-    for (let c = 0; c < layout.channels; c++) {
-      const scale = qp.kind === 'per-tensor' ? qp.scale : qp.scale[c];
-      const zeroPoint = qp.kind === 'per-tensor' ? qp.zeroPoint : qp.zeroPoint[c];
-      for (let end = i + layout.inner; i < end; i++) {
-        const v = q[i];
-        if (v < qp.qmin || v > qp.qmax) {
-          throw new QuantscopeArgumentError(fn, 'q', q, `codes in ${qp.qmin}..${qp.qmax}, found ${v} at index ${i}`);
-        }
-        out[i] = (v - zeroPoint) * scale;
-      }
+  forEachElement(channelLayout(fn, q.length, qp, options.shape), qp, (i, scale, zeroPoint) => {
+    const v = q[i];
+    if (v < qp.qmin || v > qp.qmax) {
+      throw new QuantscopeArgumentError(fn, 'q', q, `codes in ${qp.qmin}..${qp.qmax}, found ${v} at index ${i}`);
     }
-  }
+    out[i] = (v - zeroPoint) * scale;
+  });
   return out;
 }
 
@@ -65,19 +57,23 @@ function forEachCode(
   validateQParams(fn, 'qparams', qp);
   const rounding = options.rounding ?? 'tflite';
   check(roundingProfiles.includes(rounding), fn, 'options.rounding', rounding, `one of ${roundingProfiles.join(', ')}`);
-  const layout = channelLayout(fn, x.length, qp, options.shape);
   const { qmin, qmax } = qp;
+  forEachElement(channelLayout(fn, x.length, qp, options.shape), qp, (i, scale, zeroPoint) => {
+    const v = x[i];
+    if (v - v !== 0) throw new QuantscopeArgumentError(fn, 'x', x, `finite values, found ${v} at index ${i}`);
+    const q = roundToGrid(v, scale, rounding) + zeroPoint;
+    emit(i, q < qmin ? qmin : q > qmax ? qmax : q, scale, zeroPoint);
+  });
+}
+
+/** Visits every flat index with the scale and zero point of its channel. */
+function forEachElement(layout: ChannelLayout, qp: QParams, visit: (i: number, scale: number, zeroPoint: number) => void): void {
   let i = 0;
   for (let o = 0; o < layout.outer; o++) {
     for (let c = 0; c < layout.channels; c++) {
       const scale = qp.kind === 'per-tensor' ? qp.scale : qp.scale[c];
       const zeroPoint = qp.kind === 'per-tensor' ? qp.zeroPoint : qp.zeroPoint[c];
-      for (let end = i + layout.inner; i < end; i++) {
-        const v = x[i];
-        if (v - v !== 0) throw new QuantscopeArgumentError(fn, 'x', x, `finite values, found ${v} at index ${i}`);
-        const q = roundToGrid(v, scale, rounding) + zeroPoint;
-        emit(i, q < qmin ? qmin : q > qmax ? qmax : q, scale, zeroPoint);
-      }
+      for (const end = i + layout.inner; i < end; i++) visit(i, scale, zeroPoint);
     }
   }
 }
