@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { histogramOver } from '../src/calibration/histogram_over';
+import { l2Range } from '../src/calibration/methods/l2';
 import { minMaxObserver } from '../src/calibration/minmax_observer';
 import { movingAverageMinMaxObserver } from '../src/calibration/moving_average_observer';
 import { perChannelMinMaxObserver } from '../src/calibration/per_channel_observer';
@@ -169,4 +170,19 @@ test('float16 rounding matches numpy (and torch .half()) on every golden value',
     if ((theirs & 0x7c00) === 0x7c00 && (theirs & 0x3ff) !== 0) assert.ok((ours & 0x7c00) === 0x7c00 && (ours & 0x3ff) !== 0);
     else assert.equal(ours, theirs, `${x[i]}`);
   }
+});
+
+test('HistogramObserver end to end: histc binning, the L2 search and qparams give torch\'s scale and zero point', () => {
+  let compared = 0;
+  for (const c of cases.histogram) {
+    const counts = c.input_f32b64 === null
+      ? Float64Array.from(c.histogram)
+      : histogramOver(f32(c.input_f32b64), c.min_val, c.max_val, c.bins).counts;
+    const binned = { lo: c.min_val, binWidth: (c.max_val - c.min_val) / c.bins, counts };
+    const qp = qparamsFromRange(l2Range(binned, { dstBins: c.dst_nbins }), schemeFor(c));
+    closeRel(qp.scale, c.scale, c.name);
+    assert.equal(qp.zeroPoint, c.zero_point, c.name);
+    compared++;
+  }
+  assert.equal(compared, 15);
 });
