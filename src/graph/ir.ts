@@ -1,0 +1,85 @@
+/**
+ * The one intermediate representation every model format imports into. Nodes keep the user's layer names (a
+ * layer that becomes two ops, like SeparableConv2D, yields `name/depthwise` and `name`), weights are plain float32
+ * arrays with shapes (transforms return new graphs and never mutate), activations are NHWC, and the node list is in
+ * topological order. `source` records the original layer class so reports speak the user's vocabulary.
+ */
+
+/** A constant tensor: row-major float32 data and its shape. */
+export interface Weight {
+  readonly data: Float32Array;
+  readonly shape: readonly number[];
+}
+
+/** Activation functions a layer can apply (fused into conv/dense or standalone). */
+export type ActivationFn = 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'tanh' | 'swish' | 'hard_swish' | 'softmax';
+
+export const activationFns: readonly ActivationFn[] = ['linear', 'relu', 'relu6', 'sigmoid', 'tanh', 'swish', 'hard_swish', 'softmax'];
+
+/** Explicit spatial padding [[top, bottom], [left, right]], or TF's 'same' / 'valid'. */
+export type Padding = 'same' | 'valid' | readonly [readonly [number, number], readonly [number, number]];
+
+/** Batch-norm statistics folded into a conv or dense, kept so analysis (bias correction) can use them. */
+export interface FoldedBatchNorm {
+  readonly name: string;
+  readonly gamma: Float32Array;
+  readonly beta: Float32Array;
+  readonly mean: Float32Array;
+  readonly variance: Float32Array;
+  readonly epsilon: number;
+  /** Per-channel factor gamma / sqrt(variance + epsilon) that multiplied the weights. */
+  readonly factor: Float32Array;
+}
+
+export type Op =
+  | { readonly kind: 'conv2d'; readonly filter: Weight; readonly bias: Weight | null; readonly strides: readonly [number, number]; readonly padding: Padding; readonly dilations: readonly [number, number]; readonly activation: ActivationFn; readonly folded: FoldedBatchNorm | null }
+  | { readonly kind: 'depthwiseConv2d'; readonly filter: Weight; readonly bias: Weight | null; readonly strides: readonly [number, number]; readonly padding: Padding; readonly dilations: readonly [number, number]; readonly activation: ActivationFn; readonly folded: FoldedBatchNorm | null }
+  | { readonly kind: 'dense'; readonly kernel: Weight; readonly bias: Weight | null; readonly activation: ActivationFn; readonly folded: FoldedBatchNorm | null }
+  | { readonly kind: 'batchNorm'; readonly gamma: Weight; readonly beta: Weight; readonly mean: Weight; readonly variance: Weight; readonly epsilon: number }
+  | { readonly kind: 'activation'; readonly fn: ActivationFn }
+  | { readonly kind: 'add' }
+  | { readonly kind: 'mul' }
+  | { readonly kind: 'concat'; readonly axis: number }
+  | { readonly kind: 'pad'; readonly paddings: readonly [readonly [number, number], readonly [number, number]] }
+  | { readonly kind: 'maxPool' | 'avgPool'; readonly poolSize: readonly [number, number]; readonly strides: readonly [number, number]; readonly padding: 'same' | 'valid' }
+  | { readonly kind: 'globalAvgPool'; readonly keepDims: boolean }
+  | { readonly kind: 'flatten' }
+  | { readonly kind: 'reshape'; readonly shape: readonly number[] }
+  | { readonly kind: 'identity' };
+
+export type OpKind = Op['kind'];
+
+/** One op. Its output tensor is named after the node; `aliases` are other names that now refer to it. */
+export interface GraphNode {
+  readonly name: string;
+  readonly op: Op;
+  readonly inputs: readonly string[];
+  /** The source format's op or layer class (e.g. "Conv2D", "Conv", "_FusedConv2D"). */
+  readonly source: string;
+  /** Names of source layers merged into this node (a folded batch norm, a fused activation layer). */
+  readonly aliases: readonly string[];
+}
+
+export interface GraphInput {
+  readonly name: string;
+  /** Shape with null for the batch dimension. */
+  readonly shape: readonly (number | null)[];
+}
+
+export interface Graph {
+  readonly name: string;
+  readonly format: 'tfjs-layers' | 'tfjs-graph' | 'onnx';
+  readonly inputs: readonly GraphInput[];
+  readonly nodes: readonly GraphNode[];
+  readonly outputs: readonly string[];
+}
+
+/** The node producing a tensor name, following aliases; undefined if no node has that name. */
+export function findNode(graph: Graph, name: string): GraphNode | undefined {
+  return graph.nodes.find((n) => n.name === name || n.aliases.includes(name));
+}
+
+/** Every node that reads `name`. */
+export function consumers(graph: Graph, name: string): GraphNode[] {
+  return graph.nodes.filter((n) => n.inputs.includes(name));
+}
