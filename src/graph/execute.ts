@@ -17,6 +17,8 @@ export interface ExecutorHooks {
   output?(node: GraphNode, y: tf.Tensor): tf.Tensor;
   /** The same for each graph input. */
   input?(name: string, x: tf.Tensor): tf.Tensor;
+  /** Rewrites what a node reads (called inside the node's tidy), e.g. quantizing a float input of an int8 layer. */
+  nodeInput?(node: GraphNode, index: number, x: tf.Tensor): tf.Tensor;
 }
 
 /** Runs a graph batch after batch with its weights uploaded once. */
@@ -62,7 +64,8 @@ export function createExecutor(graph: Graph, hooks: ExecutorHooks = {}): Executo
             return t;
           });
           const y = tf.tidy(() => {
-            const raw = applyOp(node.op, args, weights.get(node.name)!);
+            const seen = hooks.nodeInput ? args.map((a, k) => hooks.nodeInput!(node, k, a)) : args;
+            const raw = applyOp(node.op, seen, weights.get(node.name)!);
             return hooks.output ? hooks.output(node, raw) : raw;
           });
           owned.add(y);

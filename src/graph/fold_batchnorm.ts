@@ -1,4 +1,5 @@
-import type { FoldedBatchNorm, Graph, GraphNode, Op, Weight } from './ir';
+import { absorbIntoProducers } from './absorb';
+import type { FoldedBatchNorm, Graph, Op, Weight } from './ir';
 
 /**
  * Folds every batch norm that directly follows a conv2d, depthwise conv2d or dense with a linear activation and no
@@ -11,27 +12,12 @@ import type { FoldedBatchNorm, Graph, GraphNode, Op, Weight } from './ir';
  * that cannot fold (after a nonlinearity, or after a layer with other consumers) stay as they are.
  */
 export function foldBatchNorms(graph: Graph): Graph {
-  const byName = new Map(graph.nodes.map((n) => [n.name, n]));
-  const readers = new Map<string, number>();
-  for (const n of graph.nodes) for (const i of n.inputs) readers.set(i, (readers.get(i) ?? 0) + 1);
-  for (const o of graph.outputs) readers.set(o, (readers.get(o) ?? 0) + 1);
-  const replaced = new Map<string, GraphNode>(); // producer name -> folded producer
-  const removed = new Map<string, string>(); // batch-norm name -> producer name
-  for (const bn of graph.nodes) {
-    if (bn.op.kind !== 'batchNorm' || bn.inputs.length !== 1) continue;
-    const producer = byName.get(bn.inputs[0]);
-    if (!producer || readers.get(producer.name) !== 1 || replaced.has(producer.name)) continue;
+  return absorbIntoProducers(graph, (bn, producer) => {
     const op = producer.op;
-    if ((op.kind !== 'conv2d' && op.kind !== 'depthwiseConv2d' && op.kind !== 'dense') || op.activation !== 'linear' || op.folded) continue;
-    replaced.set(producer.name, { ...producer, op: fold(op, bn.name, bn.op), aliases: [...producer.aliases, bn.name, ...bn.aliases] });
-    removed.set(bn.name, producer.name);
-  }
-  const rename = (name: string) => removed.get(name) ?? name;
-  const nodes = graph.nodes
-    .filter((n) => !removed.has(n.name))
-    .map((n) => replaced.get(n.name) ?? n)
-    .map((n) => (n.inputs.some((i) => removed.has(i)) ? { ...n, inputs: n.inputs.map(rename) } : n));
-  return { ...graph, nodes, outputs: graph.outputs.map(rename) };
+    if (bn.op.kind !== 'batchNorm') return null;
+    if ((op.kind !== 'conv2d' && op.kind !== 'depthwiseConv2d' && op.kind !== 'dense') || op.activation !== 'linear' || op.folded) return null;
+    return fold(op, bn.name, bn.op);
+  });
 }
 
 type Foldable = Extract<Op, { kind: 'conv2d' | 'depthwiseConv2d' | 'dense' }>;
