@@ -43,3 +43,14 @@ export { l2Range, l2SearchBins, type L2Options, type L2Bins } from './calibratio
 
 export { loadFashionMnist, FASHION_MNIST_CLASSES, DEBIAN_FASHION_MNIST_DIR, type ImageSet } from './data/fashion_mnist';
 export { parseIdx, type IdxArray } from './data/idx';
+
+export type { Graph, GraphNode, GraphInput, Op, OpKind, Weight, ActivationFn, Padding, FoldedBatchNorm } from './graph/ir';
+export { findNode, consumers } from './graph/ir';
+export { importLayersModel } from './graph/import_layers';
+export { foldBatchNorms } from './graph/fold_batchnorm';
+export { fuseActivations } from './graph/fuse_activations';
+export { createExecutor, weightsOf, type Executor, type ExecutorHooks, type RunOptions } from './graph/execute';
+export { layerPrecisions, type LayerPrecision, type QuantPlan } from './quant/plan';
+export { calibrateGraph, rangesFromHistograms, type CalibrationProgress } from './quant/calibrate_graph';
+export { createFakeQuantExecutor } from './quant/fake_quant_executor';
+export { importOnnx } from './graph/import_onnx';

@@ -45,6 +45,7 @@ export type Op =
   | { readonly kind: 'globalAvgPool'; readonly keepDims: boolean }
   | { readonly kind: 'flatten' }
   | { readonly kind: 'reshape'; readonly shape: readonly number[] }
+  | { readonly kind: 'transpose'; readonly perm: readonly number[] }
   | { readonly kind: 'identity' };
 
 export type OpKind = Op['kind'];
@@ -62,8 +63,10 @@ export interface GraphNode {
 
 export interface GraphInput {
   readonly name: string;
-  /** Shape with null for the batch dimension. */
+  /** Shape with null for the batch dimension (NHWC for images). */
   readonly shape: readonly (number | null)[];
+  /** 'NCHW' when the source model took channels-first images (ONNX): feed the graph NHWC all the same. */
+  readonly sourceLayout?: 'NCHW';
 }
 
 export interface Graph {

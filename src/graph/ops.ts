@@ -49,6 +49,8 @@ export function applyOp(op: Op, inputs: readonly tf.Tensor[], weights: NodeWeigh
       return tf.reshape(x, [x.shape[0], -1]);
     case 'reshape':
       return tf.reshape(x, [x.shape[0], ...op.shape]);
+    case 'transpose':
+      return tf.transpose(x, [...op.perm]);
     case 'identity':
       return tf.clone(x);
   }

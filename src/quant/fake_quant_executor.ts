@@ -11,7 +11,7 @@ import { int16Activations, int8Activations, intScheme } from '../scheme';
 import { layerPrecisions, type LayerPrecision, type QuantPlan } from './plan';
 
 /** Ops whose output takes its input's quantization parameters on the device (no requantization). */
-const RANGE_PRESERVING = new Set(['maxPool', 'reshape', 'flatten', 'pad', 'identity']);
+const RANGE_PRESERVING = new Set(['maxPool', 'reshape', 'flatten', 'pad', 'transpose', 'identity']);
 
 /**
  * An executor that simulates the quantized model in float32 ("fake quantization"): weights quantized once
