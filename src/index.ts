@@ -54,3 +54,18 @@ export { layerPrecisions, type LayerPrecision, type QuantPlan } from './quant/pl
 export { calibrateGraph, rangesFromHistograms, type CalibrationProgress } from './quant/calibrate_graph';
 export { createFakeQuantExecutor } from './quant/fake_quant_executor';
 export { importOnnx } from './graph/import_onnx';
+
+export { conv2dInt8, type Conv2dInt8Options, type Int32Accumulators } from './integer/conv2d_int8';
+export { depthwiseConv2dInt8 } from './integer/depthwise_conv2d_int8';
+export { denseInt8, type DenseInt8Options } from './integer/dense_int8';
+export { addInt8, type AddOperand, type AddInt8Options } from './integer/add_int8';
+export { averagePoolInt8, maxPoolInt8, globalAveragePoolInt8, type PoolInt8Options } from './integer/pooling_int8';
+export { concatInt8, type ConcatInput } from './integer/concat_int8';
+export {
+  conv2dInt16x8, depthwiseConv2dInt16x8, denseInt16x8, multiplyByQuantizedMultiplierInt64, requantize16x8,
+  type Int16x8Options, type Int64Accumulators,
+} from './integer/int16x8';
+export { onnxRuntimeOutputScales, tfliteOutputMultipliers } from './integer/output_scales';
+export { requantizeToCodes, activationRange, type CodeType, type FusedActivation, type ActivationRounding } from './integer/requantize_codes';
+export { windowGeometry, type Pair, type WindowGeometry } from './integer/geometry';
+export type { ActivationCodes, IntegerEngine } from './integer/checks';

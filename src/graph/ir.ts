@@ -16,8 +16,10 @@ export type ActivationFn = 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'tanh' | 's
 
 export const activationFns: readonly ActivationFn[] = ['linear', 'relu', 'relu6', 'sigmoid', 'tanh', 'swish', 'hard_swish', 'softmax'];
 
-/** Explicit spatial padding [[top, bottom], [left, right]], or TF's 'same' / 'valid'. */
-export type Padding = 'same' | 'valid' | readonly [readonly [number, number], readonly [number, number]];
+import type { Padding } from '../integer/geometry';
+
+/** Window padding: one definition shared with the integer kernels (src/integer/geometry.ts). */
+export type { Padding };
 
 /** Batch-norm statistics folded into a conv or dense, kept so analysis (bias correction) can use them. */
 export interface FoldedBatchNorm {

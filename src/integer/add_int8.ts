@@ -1,0 +1,108 @@
+import { check } from '../errors';
+import { quantizeMultiplier } from '../fixedpoint/quantizeMultiplier';
+import { mbqmDouble, mbqmSingle, splitHigh, splitLow } from '../fixedpoint/kernels';
+import { codeRange, type ActivationCodes } from './checks';
+
+/** Quantization of one operand of an add: its float32 scale and zero point. */
+export interface AddOperand {
+  readonly scale: number;
+  readonly zeroPoint: number;
+}
+
+/** Options of {@link addInt8}. */
+export interface AddInt8Options {
+  /** 'tflite-double' (default), 'tflite-single' or 'onnxruntime'. */
+  readonly profile?: 'tflite-double' | 'tflite-single' | 'onnxruntime';
+  /** Output clamp inside the code type (fused ReLU/ReLU6, see activationRange); default the type's range. */
+  readonly qmin?: number;
+  readonly qmax?: number;
+}
+
+/**
+ * Elementwise add of two quantized tensors of the same shape and code type, requantized to the output's grid.
+ *
+ * 'tflite-double' / 'tflite-single' — TFLite's int8/uint8 ADD (add.cc PrepareGeneralSubOp and
+ * reference_integer_ops::AddElementwise), with left_shift = 20 and every scale a float32 widened to double:
+ *   twiceMax = 2 · max(sA, sB);  realA = sA / twiceMax;  realB = sB / twiceMax;  realOut = twiceMax / (2^20 · sOut)
+ *   (mA, shA), (mB, shB), (mOut, shOut) = QuantizeMultiplier(realA), (realB), (realOut)
+ *   a' = MBQM((a − zA) · 2^20, mA, shA);  b' = MBQM((b − zB) · 2^20, mB, shB)
+ *   out = clamp(MBQM(a' + b', mOut, shOut) + zOut, qmin, qmax)
+ * with MBQM the double- or single-rounding MultiplyByQuantizedMultiplier (TFLite's
+ * MultiplyByQuantizedMultiplierSmallerThanOneExp is the double-rounding one for shifts <= 0).
+ *
+ * 'onnxruntime' — com.microsoft QLinearAdd, MLAS's SSE2 kernel (qladd.cpp), all float32:
+ *   rA = fround(sA / sOut), rB = fround(sB / sOut), fixed = fround(zOut − fround(fround(rA · zA) + fround(rB · zB)))
+ *   out = saturate(roundHalfToEven(fround(fround(fixed + fround(a · rA)) + fround(b · rB))))
+ * then clamped to [qmin, qmax].
+ *
+ * Throws, naming the argument, when a and b are not the same code type and length, a scale is not positive and
+ * finite, a zero point is outside the type's range, TFLite's realOut is not below 1 (TFLite rejects that too) or
+ * the clamp is outside the type. Returns a new array of the inputs' type.
+ */
+export function addInt8(a: ActivationCodes, aQuant: AddOperand, b: ActivationCodes, bQuant: AddOperand,
+  outQuant: AddOperand, options: AddInt8Options = {}): ActivationCodes {
+  const fn = 'addInt8';
+  check(a instanceof Int8Array || a instanceof Uint8Array, fn, 'a', a, 'an Int8Array or a Uint8Array of codes');
+  check(b instanceof a.constructor && b.length === a.length, fn, 'b', b, `a ${a.constructor.name} of length ${a.length}`);
+  const { qmin: typeMin, qmax: typeMax } = codeRange(a);
+  for (const [arg, q] of [['aQuant', aQuant], ['bQuant', bQuant], ['outQuant', outQuant]] as const) {
+    check(typeof q === 'object' && q !== null && Number.isFinite(q.scale) && q.scale > 0, fn, `${arg}.scale`,
+      q?.scale, 'a positive finite number');
+    check(Number.isInteger(q.zeroPoint) && q.zeroPoint >= typeMin && q.zeroPoint <= typeMax, fn, `${arg}.zeroPoint`,
+      q.zeroPoint, `an integer in ${typeMin}..${typeMax}`);
+  }
+  const profile = options.profile ?? 'tflite-double';
+  check(profile === 'tflite-double' || profile === 'tflite-single' || profile === 'onnxruntime', fn, 'options.profile',
+    profile, "'tflite-double', 'tflite-single' or 'onnxruntime'");
+  const qmin = options.qmin ?? typeMin;
+  const qmax = options.qmax ?? typeMax;
+  check(Number.isInteger(qmin) && Number.isInteger(qmax) && typeMin <= qmin && qmin <= qmax && qmax <= typeMax, fn,
+    'options.qmin', qmin, `integers with ${typeMin} <= qmin <= qmax <= ${typeMax} (qmax is ${qmax})`);
+  const out = a instanceof Int8Array ? new Int8Array(a.length) : new Uint8Array(a.length);
+  if (profile === 'onnxruntime') {
+    addOrt(a, aQuant, b, bQuant, outQuant, typeMin, typeMax, qmin, qmax, out);
+    return out;
+  }
+  const sA = Math.fround(aQuant.scale);
+  const sB = Math.fround(bQuant.scale);
+  const sOut = Math.fround(outQuant.scale);
+  const twiceMax = 2 * Math.max(sA, sB);
+  const realOut = twiceMax / (2 ** 20 * sOut);
+  check(realOut < 1, fn, 'outQuant.scale', outQuant.scale,
+    `a scale for which 2 · max(aScale, bScale) / (2^20 · outScale) < 1 (TFLite's requirement), got ${realOut}`);
+  const single = profile === 'tflite-single';
+  const qa = quantizeMultiplier(sA / twiceMax, { singleRounding: single });
+  const qb = quantizeMultiplier(sB / twiceMax, { singleRounding: single });
+  const qo = quantizeMultiplier(realOut, { singleRounding: single });
+  const mul = (x: number, m: { multiplier: number; shift: number }) => single
+    ? mbqmSingle(x, splitHigh(m.multiplier), splitLow(m.multiplier), 31 - m.shift)
+    : mbqmDouble(x, splitHigh(m.multiplier), splitLow(m.multiplier), 2 ** Math.max(m.shift, 0), Math.max(-m.shift, 0));
+  const zA = aQuant.zeroPoint;
+  const zB = bQuant.zeroPoint;
+  const zOut = outQuant.zeroPoint;
+  const shifted = 1 << 20;
+  for (let i = 0; i < a.length; i++) {
+    const sum = mul((a[i] - zA) * shifted, qa) + mul((b[i] - zB) * shifted, qb);
+    const y = mul(sum, qo) + zOut;
+    out[i] = y < qmin ? qmin : y > qmax ? qmax : y;
+  }
+  return out;
+}
+
+function addOrt(a: ActivationCodes, aq: AddOperand, b: ActivationCodes, bq: AddOperand, oq: AddOperand,
+  typeMin: number, typeMax: number, qmin: number, qmax: number, out: ActivationCodes): void {
+  const f = Math.fround;
+  const sOut = f(oq.scale);
+  const rA = f(f(aq.scale) / sOut);
+  const rB = f(f(bq.scale) / sOut);
+  const fixed = f(oq.zeroPoint - f(f(rA * aq.zeroPoint) + f(rB * bq.zeroPoint)));
+  for (let i = 0; i < a.length; i++) {
+    const v = f(f(fixed + f(a[i] * rA)) + f(b[i] * rB));
+    // cvtps_epi32 (ties to even), then the saturating packs to the code type
+    const fl = Math.floor(v);
+    const d = v - fl;
+    let y = d > 0.5 || (d === 0.5 && fl % 2 !== 0) ? fl + 1 : fl;
+    y = y < typeMin ? typeMin : y > typeMax ? typeMax : y;
+    out[i] = y < qmin ? qmin : y > qmax ? qmax : y;
+  }
+}

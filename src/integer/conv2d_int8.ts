@@ -1,0 +1,83 @@
+import { check } from '../errors';
+import { integerWasmKernels } from '../wasm/integer_kernels';
+import {
+  checkActivationCodes, checkBias32, checkEngine, checkLength, checkOut, checkShape, checkZeroPoint,
+  type ActivationCodes, type IntegerEngine,
+} from './checks';
+import { convLoop } from './conv_loops';
+import { windowGeometry, type Padding, type Pair } from './geometry';
+
+/** Options of {@link conv2dInt8}. */
+export interface Conv2dInt8Options {
+  /** Default 1. */
+  readonly strides?: Pair;
+  /** Default 1. */
+  readonly dilations?: Pair;
+  /** Default 'valid'. */
+  readonly padding?: Padding;
+  /** int32 bias, one per output channel (quantized with scale inputScale · weightScale_c, zero point 0). */
+  readonly bias?: Int32Array;
+  /** Default 'auto': WebAssembly SIMD when available. Every engine gives the same bits. */
+  readonly engine?: IntegerEngine;
+  /**
+   * An Int32Array of the result's length to write into and return instead of a new array (reusing it in a loop
+   * avoids touching fresh memory, which is slow here). Default: a new array.
+   */
+  readonly out?: Int32Array;
+}
+
+/** int32 accumulators of an integer kernel, NHWC (or [batch, units] for dense), before requantization. */
+export interface Int32Accumulators {
+  readonly values: Int32Array;
+  readonly shape: number[];
+}
+
+/**
+ * Integer 2-D convolution, int8/uint8 activations × int8 weights → int32 accumulators, as TFLite's
+ * reference_integer_ops::ConvPerChannel and ONNX's QLinearConv / ConvInteger compute before requantization:
+ *
+ *   acc[n, oy, ox, o] = bias[o] + Σ_{ky, kx, c} (x[n, oy·sh − padTop + ky·dh, ox·sw − padLeft + kx·dw, c] − zp) · w[ky, kx, c, o]
+ *
+ * Padding taps read the input zero point, so they add 0 (TFLite skips them; ONNX pads with x_zero_point: the same).
+ * Weights are symmetric (zero point 0), per channel or per tensor: their scales only enter the requantization.
+ * The sum wraps modulo 2^32 like an int32 register; it is exact while K · max|x − zp| · max|w| + |bias| < 2^31
+ * (K = kh·kw·inC; for int8 that is K < 65,793 with a zero bias).
+ *
+ * Shapes: input [batch, height, width, inC] (NHWC), filter [kh, kw, inC, outC] (TF.js Conv2D layout); the result is
+ * [batch, outHeight, outWidth, outC]. Inputs are never modified. Throws, naming the argument, on a wrong array
+ * type, a length that does not match its shape, mismatched channels, a zero point outside the code range, a bias of
+ * the wrong length, bad strides/dilations/padding, or a window larger than the padded input.
+ */
+export function conv2dInt8(input: ActivationCodes, inputShape: readonly number[], inputZeroPoint: number,
+  filter: Int8Array, filterShape: readonly number[], options: Conv2dInt8Options = {}): Int32Accumulators {
+  const fn = 'conv2dInt8';
+  checkActivationCodes(fn, 'input', input);
+  checkShape(fn, 'inputShape', inputShape, 4, '[batch, height, width, channels]');
+  checkLength(fn, 'input', input, inputShape);
+  checkZeroPoint(fn, 'inputZeroPoint', inputZeroPoint, input);
+  check(filter instanceof Int8Array, fn, 'filter', filter, 'an Int8Array of weights');
+  checkShape(fn, 'filterShape', filterShape, 4, '[kernelHeight, kernelWidth, inChannels, outChannels]');
+  checkLength(fn, 'filter', filter, filterShape);
+  check(filterShape[2] === inputShape[3], fn, 'filterShape', filterShape,
+    `inChannels equal to the input's channels (${inputShape[3]})`);
+  check(typeof options === 'object' && options !== null, fn, 'options', options, 'an object or undefined');
+  const outC = filterShape[3];
+  checkBias32(fn, options.bias, outC);
+  const engine = options.engine ?? 'auto';
+  checkEngine(fn, engine);
+  const g = windowGeometry(fn, inputShape, [filterShape[0], filterShape[1]], options.strides, options.dilations,
+    options.padding);
+  const shape = [g.batch, g.outHeight, g.outWidth, outC];
+  const out = checkOut(fn, options.out, shape);
+  const kernels = engine === 'js' ? null : integerWasmKernels();
+  check(engine !== 'wasm' || kernels !== null, fn, 'options.engine', engine,
+    "'auto' or 'js': the WebAssembly kernels are not available (run node scripts/build-wasm.js)");
+  if (kernels) {
+    const values = kernels.conv({ input, zeroPoint: inputZeroPoint, geometry: g, filter, outChannels: outC,
+      bias: options.bias, out });
+    return { values, shape };
+  }
+  const values = out ?? new Int32Array(shape[0] * shape[1] * shape[2] * shape[3]);
+  convLoop(input, inputZeroPoint, g, filter, outC, options.bias, values);
+  return { values, shape };
+}

@@ -1,0 +1,69 @@
+import { check } from '../errors';
+import { integerWasmKernels } from '../wasm/integer_kernels';
+import {
+  checkActivationCodes, checkBias32, checkEngine, checkLength, checkOut, checkShape, checkZeroPoint,
+  type ActivationCodes,
+} from './checks';
+import type { Conv2dInt8Options, Int32Accumulators } from './conv2d_int8';
+import { depthwiseLoop } from './conv_loops';
+import { windowGeometry } from './geometry';
+
+/**
+ * Integer depthwise 2-D convolution with a channel multiplier m, int8/uint8 activations × int8 weights → int32, as
+ * TFLite's reference_integer_ops::DepthwiseConvPerChannel and ONNX's QLinearConv with group = inC:
+ *
+ *   acc[n, oy, ox, c·m + j] = bias[c·m + j] + Σ_{ky, kx} (x[n, iy, ix, c] − zp) · w[ky, kx, c, j]
+ *
+ * with iy, ix, padding (zero point) and the int32 wrap-around as in {@link conv2dInt8}. Shapes: input
+ * [batch, height, width, inC], filter [kh, kw, inC, m] (TF.js DepthwiseConv2D layout), result
+ * [batch, outHeight, outWidth, inC · m]; the bias has inC · m entries. Throws on the same bad input as conv2dInt8.
+ */
+export function depthwiseConv2dInt8(input: ActivationCodes, inputShape: readonly number[], inputZeroPoint: number,
+  filter: Int8Array, filterShape: readonly number[], options: Conv2dInt8Options = {}): Int32Accumulators {
+  const fn = 'depthwiseConv2dInt8';
+  checkActivationCodes(fn, 'input', input);
+  checkShape(fn, 'inputShape', inputShape, 4, '[batch, height, width, channels]');
+  checkLength(fn, 'input', input, inputShape);
+  checkZeroPoint(fn, 'inputZeroPoint', inputZeroPoint, input);
+  check(filter instanceof Int8Array, fn, 'filter', filter, 'an Int8Array of weights');
+  checkShape(fn, 'filterShape', filterShape, 4, '[kernelHeight, kernelWidth, inChannels, multiplier]');
+  checkLength(fn, 'filter', filter, filterShape);
+  check(filterShape[2] === inputShape[3], fn, 'filterShape', filterShape,
+    `inChannels equal to the input's channels (${inputShape[3]})`);
+  check(typeof options === 'object' && options !== null, fn, 'options', options, 'an object or undefined');
+  const multiplier = filterShape[3];
+  const outC = inputShape[3] * multiplier;
+  checkBias32(fn, options.bias, outC);
+  const engine = options.engine ?? 'auto';
+  checkEngine(fn, engine);
+  const g = windowGeometry(fn, inputShape, [filterShape[0], filterShape[1]], options.strides, options.dilations,
+    options.padding);
+  const shape = [g.batch, g.outHeight, g.outWidth, outC];
+  const out = checkOut(fn, options.out, shape);
+  const kernels = engine === 'js' ? null : integerWasmKernels();
+  check(engine !== 'wasm' || kernels !== null, fn, 'options.engine', engine,
+    "'auto' or 'js': the WebAssembly kernels are not available (run node scripts/build-wasm.js)");
+  if (kernels) {
+    // A multiplier m is a depthwise conv over the input with each channel repeated m times: the filter
+    // [kh, kw, inC, m] read flat is already [kh, kw, inC · m].
+    const expanded = multiplier === 1 ? input : repeatChannels(input, inputShape[3], multiplier);
+    const geometry = multiplier === 1 ? g : { ...g, channels: outC };
+    const values = kernels.depthwise({ input: expanded, zeroPoint: inputZeroPoint, geometry, filter, outChannels: outC,
+      bias: options.bias, out });
+    return { values, shape };
+  }
+  const values = out ?? new Int32Array(shape[0] * shape[1] * shape[2] * shape[3]);
+  depthwiseLoop(input, inputZeroPoint, g, filter, multiplier, options.bias, values);
+  return { values, shape };
+}
+
+function repeatChannels(x: ActivationCodes, channels: number, m: number): ActivationCodes {
+  const out = x instanceof Int8Array ? new Int8Array(x.length * m) : new Uint8Array(x.length * m);
+  for (let p = 0, o = 0; p < x.length; p += channels) {
+    for (let c = 0; c < channels; c++) {
+      const v = x[p + c];
+      for (let j = 0; j < m; j++) out[o++] = v;
+    }
+  }
+  return out;
+}

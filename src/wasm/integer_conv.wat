@@ -1,0 +1,226 @@
+;; Integer convolution loops in WebAssembly SIMD: int8/uint8 activations minus their zero point, times int8
+;; weights, accumulated exactly in int32. The loader (src/wasm/integer_kernels.ts) lays out memory and the plain
+;; loops in test/reference/integer_conv_reference.ts are what these are tested against, bit for bit.
+;;
+;; Exactness: operands are staged as int16 with |x - zp| <= 255 and |w| <= 128, so one i32x4.dot_i16x8_s lane
+;; (two products) is at most 2 * 255 * 128 = 65280 in magnitude, far inside int32; the accumulators are int32 and
+;; wrap modulo 2^32 exactly as the runtimes' int32 registers do.
+(module
+  (memory (export "memory") 1)
+
+  ;; Copies $pixels runs of $c bytes (int8 when $signed, else uint8) from $src (runs back to back) to int16 runs
+  ;; at $dst that are $stride elements apart, subtracting $zp. The $stride - $c trailing elements of each run are
+  ;; left as they are (the caller zeroes them once).
+  (func (export "stage") (param $src i32) (param $dst i32) (param $pixels i32) (param $c i32) (param $stride i32)
+                         (param $zp i32) (param $signed i32)
+    (local $p i32) (local $i i32) (local $vec_end i32) (local $zpv v128) (local $s i32) (local $d i32)
+    (local.set $zpv (i16x8.splat (local.get $zp)))
+    (local.set $vec_end (i32.and (local.get $c) (i32.const -8)))
+    (local.set $s (local.get $src))
+    (local.set $d (local.get $dst))
+    (block $pixels_done
+      (loop $pixel
+        (br_if $pixels_done (i32.ge_u (local.get $p) (local.get $pixels)))
+        (local.set $i (i32.const 0))
+        (if (local.get $signed)
+          (then
+            (block $vd (loop $v
+              (br_if $vd (i32.ge_u (local.get $i) (local.get $vec_end)))
+              (v128.store (i32.add (local.get $d) (i32.shl (local.get $i) (i32.const 1)))
+                (i16x8.sub (v128.load8x8_s (i32.add (local.get $s) (local.get $i))) (local.get $zpv)))
+              (local.set $i (i32.add (local.get $i) (i32.const 8)))
+              (br $v)))
+            (block $td (loop $t
+              (br_if $td (i32.ge_u (local.get $i) (local.get $c)))
+              (i32.store16 (i32.add (local.get $d) (i32.shl (local.get $i) (i32.const 1)))
+                (i32.sub (i32.load8_s (i32.add (local.get $s) (local.get $i))) (local.get $zp)))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br $t))))
+          (else
+            (block $vd (loop $v
+              (br_if $vd (i32.ge_u (local.get $i) (local.get $vec_end)))
+              (v128.store (i32.add (local.get $d) (i32.shl (local.get $i) (i32.const 1)))
+                (i16x8.sub (v128.load8x8_u (i32.add (local.get $s) (local.get $i))) (local.get $zpv)))
+              (local.set $i (i32.add (local.get $i) (i32.const 8)))
+              (br $v)))
+            (block $td (loop $t
+              (br_if $td (i32.ge_u (local.get $i) (local.get $c)))
+              (i32.store16 (i32.add (local.get $d) (i32.shl (local.get $i) (i32.const 1)))
+                (i32.sub (i32.load8_u (i32.add (local.get $s) (local.get $i))) (local.get $zp)))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br $t)))))
+        (local.set $s (i32.add (local.get $s) (local.get $c)))
+        (local.set $d (i32.add (local.get $d) (i32.shl (local.get $stride) (i32.const 1))))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $pixel))))
+
+  ;; Convolution as a sum over taps and channel quads, four output pixels by eight output channels at a time.
+  ;;   $in     staged int16 input (zero point already subtracted; padding is 0)
+  ;;   $pix    i32 table: byte offset from $in of each output pixel's first tap; $npix is a multiple of 4
+  ;;   $taps   i32 table: byte offset of each of the $ntaps taps relative to the pixel's offset
+  ;;   $quads  channel quads per tap (channels padded to a multiple of 4)
+  ;;   $w      packed int16 weights [ocb][tap][quad][pair][8 oc][2]: the two values of a channel pair side by side,
+  ;;           so i32x4.dot_i16x8_s of a splatted input pair gives four output channels at once
+  ;;   $ocb    output channel blocks of 8; $bias int32 [ocb * 8], the accumulators' start; $out int32 [npix][ocb * 8]
+  (func (export "conv") (param $in i32) (param $pix i32) (param $npix i32) (param $taps i32) (param $ntaps i32)
+                        (param $quads i32) (param $w i32) (param $ocb i32) (param $bias i32) (param $out i32)
+    (local $pb i32) (local $pend i32) (local $ob i32) (local $tp i32) (local $tend i32) (local $off i32)
+    (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32)
+    (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $aend i32)
+    (local $wp i32) (local $o i32) (local $rowbytes i32)
+    (local $wa v128) (local $wb v128) (local $x v128)
+    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
+    (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128)
+    (local.set $pend (i32.add (local.get $pix) (i32.shl (local.get $npix) (i32.const 2))))
+    (local.set $tend (i32.add (local.get $taps) (i32.shl (local.get $ntaps) (i32.const 2))))
+    (local.set $rowbytes (i32.shl (local.get $ocb) (i32.const 5)))
+    (local.set $pb (local.get $pix))
+    (local.set $o (local.get $out))
+    (block $pixels_done
+      (loop $pixel_block
+        (br_if $pixels_done (i32.ge_u (local.get $pb) (local.get $pend)))
+        (local.set $p0 (i32.add (local.get $in) (i32.load (local.get $pb))))
+        (local.set $p1 (i32.add (local.get $in) (i32.load offset=4 (local.get $pb))))
+        (local.set $p2 (i32.add (local.get $in) (i32.load offset=8 (local.get $pb))))
+        (local.set $p3 (i32.add (local.get $in) (i32.load offset=12 (local.get $pb))))
+        (local.set $wp (local.get $w))
+        (local.set $ob (i32.const 0))
+        (block $blocks_done
+          (loop $block
+            (br_if $blocks_done (i32.ge_u (local.get $ob) (local.get $ocb)))
+            (local.set $c0 (v128.load (i32.add (local.get $bias) (i32.shl (local.get $ob) (i32.const 5)))))
+            (local.set $c1 (v128.load offset=16 (i32.add (local.get $bias) (i32.shl (local.get $ob) (i32.const 5)))))
+            (local.set $c2 (local.get $c0))
+            (local.set $c3 (local.get $c1))
+            (local.set $c4 (local.get $c0))
+            (local.set $c5 (local.get $c1))
+            (local.set $c6 (local.get $c0))
+            (local.set $c7 (local.get $c1))
+            (local.set $tp (local.get $taps))
+            (block $taps_done
+              (loop $tap
+                (br_if $taps_done (i32.ge_u (local.get $tp) (local.get $tend)))
+                (local.set $off (i32.load (local.get $tp)))
+                (local.set $a0 (i32.add (local.get $p0) (local.get $off)))
+                (local.set $a1 (i32.add (local.get $p1) (local.get $off)))
+                (local.set $a2 (i32.add (local.get $p2) (local.get $off)))
+                (local.set $a3 (i32.add (local.get $p3) (local.get $off)))
+                (local.set $aend (i32.add (local.get $a0) (i32.shl (local.get $quads) (i32.const 3))))
+                (loop $quad
+                  ;; first channel pair of the quad
+                  (local.set $wa (v128.load (local.get $wp)))
+                  (local.set $wb (v128.load offset=16 (local.get $wp)))
+                  (local.set $x (v128.load32_splat (local.get $a0)))
+                  (local.set $c0 (i32x4.add (local.get $c0) (i32x4.dot_i16x8_s (local.get $x) (local.get $wa))))
+                  (local.set $c1 (i32x4.add (local.get $c1) (i32x4.dot_i16x8_s (local.get $x) (local.get $wb))))
+                  (local.set $x (v128.load32_splat (local.get $a1)))
+                  (local.set $c2 (i32x4.add (local.get $c2) (i32x4.dot_i16x8_s (local.get $x) (local.get $wa))))
+                  (local.set $c3 (i32x4.add (local.get $c3) (i32x4.dot_i16x8_s (local.get $x) (local.get $wb))))
+                  (local.set $x (v128.load32_splat (local.get $a2)))
+                  (local.set $c4 (i32x4.add (local.get $c4) (i32x4.dot_i16x8_s (local.get $x) (local.get $wa))))
+                  (local.set $c5 (i32x4.add (local.get $c5) (i32x4.dot_i16x8_s (local.get $x) (local.get $wb))))
+                  (local.set $x (v128.load32_splat (local.get $a3)))
+                  (local.set $c6 (i32x4.add (local.get $c6) (i32x4.dot_i16x8_s (local.get $x) (local.get $wa))))
+                  (local.set $c7 (i32x4.add (local.get $c7) (i32x4.dot_i16x8_s (local.get $x) (local.get $wb))))
+                  ;; second channel pair
+                  (local.set $wa (v128.load offset=32 (local.get $wp)))
+                  (local.set $wb (v128.load offset=48 (local.get $wp)))
+                  (local.set $x (v128.load32_splat offset=4 (local.get $a0)))
+                  (local.set $c0 (i32x4.add (local.get $c0) (i32x4.dot_i16x8_s (local.get $x) (local.get $wa))))
+                  (local.set $c1 (i32x4.add (local.get $c1) (i32x4.dot_i16x8_s (local.get $x) (local.get $wb))))
+                  (local.set $x (v128.load32_splat offset=4 (local.get $a1)))
+                  (local.set $c2 (i32x4.add (local.get $c2) (i32x4.dot_i16x8_s (local.get $x) (local.get $wa))))
+                  (local.set $c3 (i32x4.add (local.get $c3) (i32x4.dot_i16x8_s (local.get $x) (local.get $wb))))
+                  (local.set $x (v128.load32_splat offset=4 (local.get $a2)))
+                  (local.set $c4 (i32x4.add (local.get $c4) (i32x4.dot_i16x8_s (local.get $x) (local.get $wa))))
+                  (local.set $c5 (i32x4.add (local.get $c5) (i32x4.dot_i16x8_s (local.get $x) (local.get $wb))))
+                  (local.set $x (v128.load32_splat offset=4 (local.get $a3)))
+                  (local.set $c6 (i32x4.add (local.get $c6) (i32x4.dot_i16x8_s (local.get $x) (local.get $wa))))
+                  (local.set $c7 (i32x4.add (local.get $c7) (i32x4.dot_i16x8_s (local.get $x) (local.get $wb))))
+                  (local.set $wp (i32.add (local.get $wp) (i32.const 64)))
+                  (local.set $a1 (i32.add (local.get $a1) (i32.const 8)))
+                  (local.set $a2 (i32.add (local.get $a2) (i32.const 8)))
+                  (local.set $a3 (i32.add (local.get $a3) (i32.const 8)))
+                  (local.set $a0 (i32.add (local.get $a0) (i32.const 8)))
+                  (br_if $quad (i32.lt_u (local.get $a0) (local.get $aend))))
+                (local.set $tp (i32.add (local.get $tp) (i32.const 4)))
+                (br $tap)))
+            ;; out[pixel j][ob * 8 .. ob * 8 + 7]
+            (v128.store (local.get $o) (local.get $c0))
+            (v128.store offset=16 (local.get $o) (local.get $c1))
+            (v128.store (i32.add (local.get $o) (local.get $rowbytes)) (local.get $c2))
+            (v128.store offset=16 (i32.add (local.get $o) (local.get $rowbytes)) (local.get $c3))
+            (v128.store (i32.add (local.get $o) (i32.shl (local.get $rowbytes) (i32.const 1))) (local.get $c4))
+            (v128.store offset=16 (i32.add (local.get $o) (i32.shl (local.get $rowbytes) (i32.const 1))) (local.get $c5))
+            (v128.store (i32.add (local.get $o) (i32.mul (local.get $rowbytes) (i32.const 3))) (local.get $c6))
+            (v128.store offset=16 (i32.add (local.get $o) (i32.mul (local.get $rowbytes) (i32.const 3))) (local.get $c7))
+            (local.set $o (i32.add (local.get $o) (i32.const 32)))
+            (local.set $ob (i32.add (local.get $ob) (i32.const 1)))
+            (br $block)))
+        ;; $o has moved one pixel row; skip the other three rows of this block.
+        (local.set $o (i32.add (local.get $o) (i32.mul (local.get $rowbytes) (i32.const 3))))
+        (local.set $pb (i32.add (local.get $pb) (i32.const 16)))
+        (br $pixel_block))))
+
+  ;; Depthwise convolution, eight channels at a time with i32x4.extmul of int16 lanes (exact int32 products).
+  ;;   $in, $pix, $npix (any count), $taps, $ntaps as for "conv"; channels padded to $cb blocks of 8
+  ;;   $w      int16 weights [tap][cb * 8]; $bias int32 [cb * 8]; $out int32 [npix + 1][cb * 8] (one scratch row)
+  ;; Two pixels share each weight load.
+  (func (export "depthwise") (param $in i32) (param $pix i32) (param $npix i32) (param $taps i32) (param $ntaps i32)
+                             (param $cb i32) (param $w i32) (param $bias i32) (param $out i32)
+    (local $pp i32) (local $pend i32) (local $p0 i32) (local $p1 i32) (local $b i32) (local $boff i32)
+    (local $tp i32) (local $tend i32) (local $off i32) (local $wp i32) (local $wstride i32) (local $o i32)
+    (local $rowbytes i32) (local $x v128) (local $wv v128)
+    (local $l0 v128) (local $h0 v128) (local $l1 v128) (local $h1 v128)
+    (local.set $pend (i32.add (local.get $pix) (i32.shl (local.get $npix) (i32.const 2))))
+    (local.set $tend (i32.add (local.get $taps) (i32.shl (local.get $ntaps) (i32.const 2))))
+    (local.set $wstride (i32.shl (local.get $cb) (i32.const 4)))
+    (local.set $rowbytes (i32.shl (local.get $cb) (i32.const 5)))
+    (local.set $pp (local.get $pix))
+    (local.set $o (local.get $out))
+    (block $pixels_done
+      (loop $pixel_pair
+        (br_if $pixels_done (i32.ge_u (local.get $pp) (local.get $pend)))
+        (local.set $p0 (i32.add (local.get $in) (i32.load (local.get $pp))))
+        ;; an odd last pixel pairs with itself; its second result lands in the scratch row after the output
+        (local.set $p1 (i32.add (local.get $in)
+          (i32.load (select (i32.add (local.get $pp) (i32.const 4)) (local.get $pp)
+            (i32.lt_u (i32.add (local.get $pp) (i32.const 4)) (local.get $pend))))))
+        (local.set $b (i32.const 0))
+        (block $blocks_done
+          (loop $block
+            (br_if $blocks_done (i32.ge_u (local.get $b) (local.get $cb)))
+            (local.set $boff (i32.shl (local.get $b) (i32.const 4)))
+            (local.set $l0 (v128.load (i32.add (local.get $bias) (i32.shl (local.get $boff) (i32.const 1)))))
+            (local.set $h0 (v128.load offset=16 (i32.add (local.get $bias) (i32.shl (local.get $boff) (i32.const 1)))))
+            (local.set $l1 (local.get $l0))
+            (local.set $h1 (local.get $h0))
+            (local.set $tp (local.get $taps))
+            (local.set $wp (i32.add (local.get $w) (local.get $boff)))
+            (block $taps_done
+              (loop $tap
+                (br_if $taps_done (i32.ge_u (local.get $tp) (local.get $tend)))
+                (local.set $off (i32.add (i32.load (local.get $tp)) (local.get $boff)))
+                (local.set $wv (v128.load (local.get $wp)))
+                (local.set $x (v128.load (i32.add (local.get $p0) (local.get $off))))
+                (local.set $l0 (i32x4.add (local.get $l0) (i32x4.extmul_low_i16x8_s (local.get $x) (local.get $wv))))
+                (local.set $h0 (i32x4.add (local.get $h0) (i32x4.extmul_high_i16x8_s (local.get $x) (local.get $wv))))
+                (local.set $x (v128.load (i32.add (local.get $p1) (local.get $off))))
+                (local.set $l1 (i32x4.add (local.get $l1) (i32x4.extmul_low_i16x8_s (local.get $x) (local.get $wv))))
+                (local.set $h1 (i32x4.add (local.get $h1) (i32x4.extmul_high_i16x8_s (local.get $x) (local.get $wv))))
+                (local.set $wp (i32.add (local.get $wp) (local.get $wstride)))
+                (local.set $tp (i32.add (local.get $tp) (i32.const 4)))
+                (br $tap)))
+            (v128.store (i32.add (local.get $o) (i32.shl (local.get $boff) (i32.const 1))) (local.get $l0))
+            (v128.store offset=16 (i32.add (local.get $o) (i32.shl (local.get $boff) (i32.const 1))) (local.get $h0))
+            (v128.store (i32.add (i32.add (local.get $o) (local.get $rowbytes)) (i32.shl (local.get $boff) (i32.const 1)))
+              (local.get $l1))
+            (v128.store offset=16
+              (i32.add (i32.add (local.get $o) (local.get $rowbytes)) (i32.shl (local.get $boff) (i32.const 1)))
+              (local.get $h1))
+            (local.set $b (i32.add (local.get $b) (i32.const 1)))
+            (br $block)))
+        (local.set $o (i32.add (local.get $o) (i32.shl (local.get $rowbytes) (i32.const 1))))
+        (local.set $pp (i32.add (local.get $pp) (i32.const 8)))
+        (br $pixel_pair))))
+)
