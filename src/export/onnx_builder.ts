@@ -1,16 +1,17 @@
 import { onnx } from 'onnx-proto';
 
 /** Element types the exporter writes. */
-export type OnnxDtype = 'float' | 'int8' | 'uint8' | 'int32';
+export type OnnxDtype = 'float' | 'int8' | 'uint8' | 'int32' | 'int64';
 
 const DATA_TYPE: Record<OnnxDtype, number> = {
   float: onnx.TensorProto.DataType.FLOAT, int8: onnx.TensorProto.DataType.INT8,
-  uint8: onnx.TensorProto.DataType.UINT8, int32: onnx.TensorProto.DataType.INT32,
+  uint8: onnx.TensorProto.DataType.UINT8, int32: onnx.TensorProto.DataType.INT32, int64: onnx.TensorProto.DataType.INT64,
 };
 
 /** An initializer from numbers, stored little-endian in raw_data. */
 export function onnxTensor(name: string, dtype: OnnxDtype, dims: readonly number[], data: ArrayLike<number>): onnx.ITensorProto {
-  const typed = dtype === 'float' ? Float32Array.from(data) : dtype === 'int32' ? Int32Array.from(data) : dtype === 'int8' ? Int8Array.from(data) : Uint8Array.from(data);
+  const typed = dtype === 'float' ? Float32Array.from(data) : dtype === 'int32' ? Int32Array.from(data) : dtype === 'int8' ? Int8Array.from(data)
+    : dtype === 'int64' ? BigInt64Array.from(Array.from(data, (v) => BigInt(v))) : Uint8Array.from(data);
   return { name, dataType: DATA_TYPE[dtype], dims: [...dims], rawData: new Uint8Array(typed.buffer) };
 }
 

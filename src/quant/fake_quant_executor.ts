@@ -4,10 +4,7 @@ import type { Graph } from '../graph/ir';
 import type { QParams } from '../qparams';
 import { fakeQuantize } from '../quantize/quantize_tensor';
 import type { QuantPlan } from './plan';
-import { activationParamsLookup, precisionLookup, quantizeLayerBias, quantizeLayerWeight } from './plan_params';
-
-/** Ops whose output takes its input's quantization parameters on the device (no requantization). */
-export const RANGE_PRESERVING: ReadonlySet<string> = new Set(['maxPool', 'reshape', 'flatten', 'pad', 'transpose', 'identity']);
+import { activationParamsLookup, precisionLookup, quantizeLayerBias, quantizeLayerWeight, RANGE_PRESERVING } from './plan_params';
 
 /**
  * An executor that simulates the quantized model in float32 ("fake quantization"): weights quantized once

@@ -28,10 +28,20 @@ export function precisionLookup(graph: Graph, plan: QuantPlan, fn: string): (nod
   return (node) => overrides[node.name] ?? node.aliases.map((a) => overrides[a]).find((p) => p !== undefined) ?? plan.defaultPrecision;
 }
 
-/** Activation parameters by tensor name: int8 asymmetric or int16 symmetric over the calibrated range (cached). */
+/** Ops whose output takes its input's quantization parameters on the device (no requantization). */
+export const RANGE_PRESERVING: ReadonlySet<string> = new Set(['maxPool', 'reshape', 'flatten', 'pad', 'transpose', 'identity']);
+
+/**
+ * Activation parameters by tensor name: int8 asymmetric or int16 symmetric over the calibrated range (cached). The
+ * output of a range-preserving op (max pool, reshape, ...) takes its input's parameters, as on the device, so a
+ * consumer never re-quantizes values that are already on a grid to a different one.
+ */
 export function activationParamsLookup(graph: Graph, plan: QuantPlan, fn: string): (tensor: string, precision: 'int8' | 'int16') => TensorQParams {
   const cache = new Map<string, TensorQParams>();
-  return (tensor, precision) => {
+  const producers = new Map(graph.nodes.map((n) => [n.name, n]));
+  return (requested, precision) => {
+    let tensor = requested;
+    for (let node = producers.get(tensor); node && RANGE_PRESERVING.has(node.op.kind); node = producers.get(tensor)) tensor = node.inputs[0];
     const key = `${precision}:${tensor}`;
     let qp = cache.get(key);
     if (!qp) {
