@@ -69,3 +69,10 @@ export { onnxRuntimeOutputScales, tfliteOutputMultipliers } from './integer/outp
 export { requantizeToCodes, activationRange, type CodeType, type FusedActivation, type ActivationRounding } from './integer/requantize_codes';
 export { windowGeometry, type Pair, type WindowGeometry } from './integer/geometry';
 export type { ActivationCodes, IntegerEngine } from './integer/checks';
+export { exportQdqOnnx, writeQdqOnnx } from './export/onnx_qdq';
+export { buildEncodings, writeEncodings, type Encoding, type EncodingsFile } from './export/encodings';
+export { createOnnxRuntimeRunner, type OnnxRuntimeRunner } from './export/onnxruntime_executor';
+export { writeFileAtomic } from './export/atomic_write';
+export {
+  precisionLookup, activationParamsLookup, quantizeLayerWeight, quantizeLayerBias, RANGE_PRESERVING, type QuantizedWeight,
+} from './quant/plan_params';
