@@ -76,3 +76,4 @@ export { writeFileAtomic } from './export/atomic_write';
 export {
   precisionLookup, activationParamsLookup, quantizeLayerWeight, quantizeLayerBias, RANGE_PRESERVING, type QuantizedWeight,
 } from './quant/plan_params';
+export { importGraphModel } from './graph/import_graph_model';
