@@ -77,3 +77,4 @@ export {
   precisionLookup, activationParamsLookup, quantizeLayerWeight, quantizeLayerBias, RANGE_PRESERVING, type QuantizedWeight,
 } from './quant/plan_params';
 export { importGraphModel } from './graph/import_graph_model';
+export { createIntegerExecutor, type IntegerExecutor, type IntegerExecutorOptions, type CoverageEntry, type IntegerRoute, type IntegerLinearLayer, type IntegerProfile } from './quant/integer_executor';
