@@ -78,3 +78,9 @@ export {
 } from './quant/plan_params';
 export { importGraphModel } from './graph/import_graph_model';
 export { createIntegerExecutor, type IntegerExecutor, type IntegerExecutorOptions, type CoverageEntry, type IntegerRoute, type IntegerLinearLayer, type IntegerProfile } from './quant/integer_executor';
+
+export { registerWasmTrainingKernels, type TrainingKernelRegistration } from './train/kernels/register';
+export { trainClassifier, type TrainOptions, type TrainProgress } from './train/train_model';
+export { evaluateAccuracy } from './train/evaluate';
+export { atomicModelDir, readModelDir } from './train/save_model';
+export { ZOO, type ZooBuilder, type ZooModelSpec } from './train/zoo';
