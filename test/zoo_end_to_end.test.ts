@@ -46,14 +46,19 @@ function difference(a: tf.Tensor, b: tf.Tensor, step: number): { differing: numb
 }
 
 // Where the integer path and ONNX Runtime may differ, and why (measured, pinned here):
-// - resnet: its Add -> ReLU runs as ORT's com.microsoft.QLinearAdd, whose x86 kernel rounds a few pairs one code
-//   differently (see test/integer/add_int8.test.ts);
+// - every model ends in a dense layer with a softmax: ORT cannot fuse that Gemm (no Q after it), so it sums the
+//   dequantized operands in float, where the integer path sums exactly in int32 before the float softmax; a sum
+//   near a rounding boundary then lands one output step apart. mobilenet_v2 matched exactly with one calibration
+//   and differs in 2 outputs by 1 step with another; keeping its residual adds in float does not change that, so
+//   QLinearAdd is not the cause there (this candidate cause is not isolated yet);
+// - resnet: its Add -> ReLU also runs as ORT's com.microsoft.QLinearAdd, whose x86 kernel rounds a few code pairs
+//   one code differently (see test/integer/add_int8.test.ts);
 // - efficientnet: ORT computes swish and the squeeze-excite sigmoid in float between DQ and Q, the integer path
 //   with 256-entry lookup tables, as TFLite's int8 kernels do.
-// Measured on the 1000 subset images (10000 outputs): resnet 5 outputs by <= 2 steps, mobilenet_v2 none (equal
-// element for element), efficientnet 20 by <= 3 steps.
+// Measured on the 1000 subset images (10000 outputs): resnet 5 outputs by <= 2 steps, mobilenet_v2 0 to 2 by 1,
+// efficientnet 20 by <= 3 steps.
 const ortBudget: Record<string, { fraction: number; steps: number }> = {
-  resnet: { fraction: 0.001, steps: 3 }, mobilenet_v2: { fraction: 0, steps: 0 }, efficientnet: { fraction: 0.003, steps: 3 },
+  resnet: { fraction: 0.001, steps: 3 }, mobilenet_v2: { fraction: 0.001, steps: 1 }, efficientnet: { fraction: 0.003, steps: 3 },
 };
 
 for (const name of ['resnet', 'mobilenet_v2', 'efficientnet']) {

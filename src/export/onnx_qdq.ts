@@ -2,7 +2,7 @@ import type { onnx } from 'onnx-proto';
 import type { Graph, GraphNode, Op } from '../graph/ir';
 import type { TensorQParams } from '../qparams';
 import type { QuantPlan } from '../quant/plan';
-import { activationParamsLookup, precisionLookup, quantizeLayerBias, quantizeLayerWeight, RANGE_PRESERVING, type QuantizedWeight } from '../quant/plan_params';
+import { activationParamsLookup, onGridLookup, precisionLookup, quantizeLayerBias, quantizeLayerWeight, RANGE_PRESERVING, type QuantizedWeight } from '../quant/plan_params';
 import { writeFileAtomic } from './atomic_write';
 import { encodeOnnxModel, onnxNode, onnxTensor, onnxValueInfo, type AttributeValue } from './onnx_builder';
 
@@ -36,11 +36,13 @@ class QdqExporter {
   private readonly quantizedViews = new Map<string, string>();
   private readonly precisionOf;
   private readonly activationParams;
+  private readonly onGrid;
   private counter = 0;
 
   constructor(private readonly graph: Graph, private readonly plan: QuantPlan) {
     this.precisionOf = precisionLookup(graph, plan, 'exportQdqOnnx');
     this.activationParams = activationParamsLookup(graph, plan, 'exportQdqOnnx');
+    this.onGrid = onGridLookup(graph, this.precisionOf);
   }
 
   build(): Uint8Array {
@@ -81,16 +83,10 @@ class QdqExporter {
     if (!int8) return t;
     let view = this.quantizedViews.get(name);
     if (view === undefined) {
-      view = this.isQuantized(name) ? t.name : this.qdq(t.name, this.activationParams(name, 'int8'));
+      view = this.onGrid(name, 'int8') ? t.name : this.qdq(t.name, this.activationParams(name, 'int8'));
       this.quantizedViews.set(name, view);
     }
     return { name: view, image: t.image };
-  }
-
-  private isQuantized(name: string): boolean {
-    const node = this.graph.nodes.find((n) => n.name === name);
-    if (!node || this.precisionOf(node) !== 'int8') return false;
-    return !RANGE_PRESERVING.has(node.op.kind) || this.isQuantized(node.inputs[0]);
   }
 
   private compute(node: GraphNode, op: Op, inputs: Placed[], int8: boolean): Placed {

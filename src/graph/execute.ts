@@ -131,6 +131,14 @@ function checkInputs(graph: Graph, given: readonly tf.Tensor[]): void {
       throw new Error(`run: input '${input.name}' of graph '${graph.name}' has shape [${shape.join(', ')}]; the model expects [${input.shape.map((d) => d ?? 'batch').join(', ')}]`);
     }
     if (given[k].dtype !== 'float32') throw new Error(`run: input '${input.name}' is ${given[k].dtype}; expected float32`);
+    const poison = tf.tidy(() => tf.sum(tf.sub(given[k], given[k])));
+    const finite = poison.dataSync()[0] === 0;
+    poison.dispose();
+    if (!finite) {
+      const data = given[k].dataSync();
+      const at = data.findIndex((v) => !Number.isFinite(v));
+      throw new Error(`run: input '${input.name}' of graph '${graph.name}' holds ${data[at]} at flat index ${at}; inputs must be finite`);
+    }
   });
 }
 

@@ -11,13 +11,22 @@ export type NodeWeights = Readonly<Record<string, tf.Tensor>>;
 export function applyOp(op: Op, inputs: readonly tf.Tensor[], weights: NodeWeights): tf.Tensor {
   const x = inputs[0];
   switch (op.kind) {
-    case 'conv2d': {
-      const y = tf.conv2d(x as tf.Tensor4D, weights.filter as tf.Tensor4D, pair(op.strides), padArg(op.padding), 'NHWC', pair(op.dilations));
-      return activate(weights.bias ? tf.add(y, weights.bias) : y, op.activation);
-    }
+    case 'conv2d':
     case 'depthwiseConv2d': {
-      const y = tf.depthwiseConv2d(x as tf.Tensor4D, weights.filter as tf.Tensor4D, pair(op.strides), padArg(op.padding), 'NHWC', pair(op.dilations));
-      return activate(weights.bias ? tf.add(y, weights.bias) : y, op.activation);
+      // The fused kernels add the bias and apply ReLU/ReLU6/sigmoid in one pass, as tfjs-layers does.
+      const fusable = FUSABLE[op.activation];
+      if (typeof op.padding !== 'string') {
+        // The fused kernels take no explicit padding.
+        const conv = op.kind === 'conv2d' ? tf.conv2d : tf.depthwiseConv2d;
+        const y = conv(x as tf.Tensor4D, weights.filter as tf.Tensor4D, pair(op.strides), padArg(op.padding), 'NHWC', pair(op.dilations));
+        return activate(weights.bias ? tf.add(y, weights.bias) : y, op.activation);
+      }
+      const args = {
+        x: x as tf.Tensor4D, filter: weights.filter as tf.Tensor4D, strides: pair(op.strides), pad: op.padding,
+        dataFormat: 'NHWC' as const, dilations: pair(op.dilations), bias: weights.bias, activation: fusable ?? 'linear',
+      };
+      const y = op.kind === 'conv2d' ? tf.fused.conv2d(args) : tf.fused.depthwiseConv2d(args);
+      return fusable ? y : activate(y, op.activation);
     }
     case 'dense': {
       const [inDim, outDim] = weights.kernel.shape;
@@ -55,6 +64,9 @@ export function applyOp(op: Op, inputs: readonly tf.Tensor[], weights: NodeWeigh
       return tf.clone(x);
   }
 }
+
+/** Activations the fused tfjs kernels apply themselves. */
+const FUSABLE: Partial<Record<ActivationFn, 'linear' | 'relu' | 'relu6' | 'sigmoid'>> = { linear: 'linear', relu: 'relu', relu6: 'relu6', sigmoid: 'sigmoid' };
 
 /** Applies an activation function; hard_swish is x * relu6(x + 3) / 6 (MobileNetV3). */
 export function activate(x: tf.Tensor, fn: ActivationFn): tf.Tensor {

@@ -4,7 +4,7 @@ import type { Graph } from '../graph/ir';
 import type { QParams } from '../qparams';
 import { fakeQuantize } from '../quantize/quantize_tensor';
 import type { QuantPlan } from './plan';
-import { activationParamsLookup, precisionLookup, quantizeLayerBias, quantizeLayerWeight, RANGE_PRESERVING } from './plan_params';
+import { activationParamsLookup, onGridLookup, precisionLookup, quantizeLayerBias, quantizeLayerWeight, RANGE_PRESERVING } from './plan_params';
 
 /**
  * An executor that simulates the quantized model in float32 ("fake quantization"): weights quantized once
@@ -18,7 +18,9 @@ export function createFakeQuantExecutor(graph: Graph, plan: QuantPlan): Executor
   const fn = 'createFakeQuantExecutor';
   const precisionOf = precisionLookup(graph, plan, fn);
   const activationParams = activationParamsLookup(graph, plan, fn);
-  const rounding = plan.rounding ?? 'tflite';
+  const onGrid = onGridLookup(graph, precisionOf);
+  // The executor checks its inputs for NaN/Inf once per batch; re-checking every layer would sync every layer.
+  const options = { rounding: plan.rounding ?? 'tflite', checkFinite: false };
   const weightParams = new Map<string, QParams>();
   return createExecutor(graph, {
     weight(node, param, w) {
@@ -41,13 +43,14 @@ export function createFakeQuantExecutor(graph: Graph, plan: QuantPlan): Executor
       const precision = precisionOf(node);
       if (precision === 'float') return x;
       if (precision === 'fp16') return fp16RoundTrip(x);
-      return fakeQuantize(x, activationParams(node.inputs[index], precision), { rounding });
+      if (onGrid(node.inputs[index], precision)) return x;
+      return fakeQuantize(x, activationParams(node.inputs[index], precision), options);
     },
     output(node, y) {
       const precision = precisionOf(node);
       if (precision === 'float' || RANGE_PRESERVING.has(node.op.kind)) return y;
       if (precision === 'fp16') return fp16RoundTrip(y);
-      return fakeQuantize(y, activationParams(node.name, precision), { rounding });
+      return fakeQuantize(y, activationParams(node.name, precision), options);
     },
   });
 }

@@ -54,6 +54,20 @@ export function activationParamsLookup(graph: Graph, plan: QuantPlan, fn: string
   };
 }
 
+/**
+ * True when `tensor` already holds values on its `precision` grid: it is the output of a layer of that precision
+ * that requantizes (or of a range-preserving op fed by one). Consumers of that precision need not quantize it again.
+ */
+export function onGridLookup(graph: Graph, precisionOf: (node: GraphNode) => LayerPrecision): (tensor: string, precision: LayerPrecision) => boolean {
+  const producers = new Map(graph.nodes.map((n) => [n.name, n]));
+  const onGrid = (tensor: string, precision: LayerPrecision): boolean => {
+    const node = producers.get(tensor);
+    if (!node || precisionOf(node) !== precision) return false;
+    return !RANGE_PRESERVING.has(node.op.kind) || onGrid(node.inputs[0], precision);
+  };
+  return onGrid;
+}
+
 /** A layer's quantized weight: parameters, integer codes, the dequantized values, and the [rest, channels] view. */
 export interface QuantizedWeight {
   readonly qp: QParams;

@@ -7,6 +7,11 @@ import { roundingProfiles, type RoundingProfile } from '../rounding';
 export interface TensorQuantizeOptions {
   /** Which runtime's rounding to reproduce; default 'tflite'. */
   readonly rounding?: RoundingProfile;
+  /**
+   * Check x for NaN and Inf (default true). The check reads one reduced value back from the backend, a sync per
+   * call; executors that checked their inputs once per batch pass false.
+   */
+  readonly checkFinite?: boolean;
 }
 
 /**
@@ -17,7 +22,7 @@ export interface TensorQuantizeOptions {
 export function quantize(x: tf.Tensor, qp: QParams, options: TensorQuantizeOptions = {}): tf.Tensor {
   const fn = 'quantize';
   const rounding = checkArgs(fn, x, qp, options);
-  return tf.tidy(() => tf.cast(codes(x, qp, rounding), 'int32'));
+  return tf.tidy(() => tf.cast(tf.add(centredCodes(x, qp, rounding), broadcastParams(x.rank, qp).zeroPoint), 'int32'));
 }
 
 /** Real values scale * (q - zeroPoint) of an integer tensor, in float32. Codes outside [qmin, qmax] throw. */
@@ -47,8 +52,8 @@ export function fakeQuantize(x: tf.Tensor, qp: QParams, options: TensorQuantizeO
   const fn = 'fakeQuantize';
   const rounding = checkArgs(fn, x, qp, options);
   return tf.tidy(() => {
-    const { scale, zeroPoint } = broadcastParams(x.rank, qp);
-    return tf.mul(tf.sub(codes(x, qp, rounding), zeroPoint), scale);
+    const { scale } = broadcastParams(x.rank, qp);
+    return tf.mul(centredCodes(x, qp, rounding), scale);
   });
 }
 
@@ -59,7 +64,7 @@ function checkArgs(fn: string, x: tf.Tensor, qp: QParams, options: TensorQuantiz
   checkAxis(fn, x, qp);
   const rounding = options.rounding ?? 'tflite';
   check(roundingProfiles.includes(rounding), fn, 'options.rounding', rounding, `one of ${roundingProfiles.join(', ')}`);
-  checkTensorFinite(fn, 'x', x);
+  if (options.checkFinite !== false) checkTensorFinite(fn, 'x', x);
   return rounding;
 }
 
@@ -102,12 +107,17 @@ function broadcastParams(rank: number, qp: QParams) {
   };
 }
 
-/** Clamped codes as float32 (exact integers), inside a tidy. */
-function codes(x: tf.Tensor, qp: QParams, rounding: RoundingProfile): tf.Tensor {
+/**
+ * The clamped codes minus the zero point, q - zeroPoint, as float32 (exact small integers), inside a tidy.
+ * Clamping round(x / s) to [qmin - zp, qmax - zp] equals clamping round(x / s) + zp to [qmin, qmax]: every value is
+ * an exact integer in float32. Working centred saves the add and subtract of the zero point on the fake-quant path.
+ */
+function centredCodes(x: tf.Tensor, qp: QParams, rounding: RoundingProfile): tf.Tensor {
   const { scale, inverse, zeroPoint } = broadcastParams(x.rank, qp);
   const scaled = rounding === 'pytorch' ? tf.mul(x, inverse) : tf.div(x, scale);
   const rounded = rounding === 'tflite' ? roundHalfAwayFromZero(scaled) : tf.round(scaled);
-  return tf.clipByValue(tf.add(rounded, zeroPoint), qp.qmin, qp.qmax);
+  if (qp.kind === 'per-tensor') return tf.clipByValue(rounded, qp.qmin - qp.zeroPoint, qp.qmax - qp.zeroPoint);
+  return tf.minimum(tf.maximum(rounded, tf.sub(qp.qmin, zeroPoint)), tf.sub(qp.qmax, zeroPoint));
 }
 
 /**
