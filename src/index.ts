@@ -84,3 +84,6 @@ export { trainClassifier, type TrainOptions, type TrainProgress } from './train/
 export { evaluateAccuracy } from './train/evaluate';
 export { atomicModelDir, readModelDir } from './train/save_model';
 export { ZOO, type ZooBuilder, type ZooModelSpec } from './train/zoo';
+export { layerwiseError, type LayerwiseRow, type LayerwiseReport } from './analysis/layerwise';
+export { errorStats, addErrorSums, EMPTY_SUMS, type ErrorStats, type ErrorSums } from './analysis/error_stats';
+export type { GraphExecutor } from './graph/execute';

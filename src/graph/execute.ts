@@ -6,8 +6,11 @@ import { applyOp, type NodeWeights } from './ops';
 export interface RunOptions {
   /** Node names (or aliases) whose outputs to pass to `onTap`, or 'all'. */
   readonly taps?: readonly string[] | 'all';
-  /** Receives each tapped output; the tensor is valid only during the call (clone it to keep it). */
-  readonly onTap?: (node: GraphNode, output: tf.Tensor) => void;
+  /**
+   * Receives each tapped output and, from executors that have them, the node's inputs; the tensors are valid only
+   * during the call (clone them to keep them).
+   */
+  readonly onTap?: (node: GraphNode, output: tf.Tensor, inputs?: readonly tf.Tensor[]) => void;
 }
 
 /** Where a quantization scheme plugs into execution: rewrite weights once, or rewrite each node's output. */
@@ -30,18 +33,36 @@ export interface Executor {
   dispose(): void;
 }
 
+/** An executor that can also compute a single node on given inputs (local, layer-by-layer analysis). */
+export interface GraphExecutor extends Executor {
+  /** One node's output for the given inputs, with this executor's weights and hooks; the caller disposes it. */
+  applyNode(name: string, inputs: readonly tf.Tensor[]): tf.Tensor;
+}
+
 /**
  * An executor for `graph`: each run computes the nodes in order, frees every intermediate tensor as soon as its
  * last consumer has run (so streaming a data set never holds more than one batch's live activations), and hands
  * tapped outputs to `onTap`. Input shapes are checked against the graph's declared shapes.
  */
-export function createExecutor(graph: Graph, hooks: ExecutorHooks = {}): Executor {
+export function createExecutor(graph: Graph, hooks: ExecutorHooks = {}): GraphExecutor {
   const weights = new Map<string, NodeWeights>(graph.nodes.map((node) => [node.name, uploadWeights(node, hooks)]));
   const uses = new Map<string, number>();
   for (const node of graph.nodes) for (const i of node.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
   let disposed = false;
+  const compute = (node: GraphNode, args: readonly tf.Tensor[]) => tf.tidy(() => {
+    const seen = hooks.nodeInput ? args.map((a, k) => hooks.nodeInput!(node, k, a)) : args;
+    const raw = applyOp(node.op, seen, weights.get(node.name)!);
+    return hooks.output ? hooks.output(node, raw) : raw;
+  });
   return {
     graph,
+    applyNode(name, inputs) {
+      if (disposed) throw new Error(`applyNode: the executor of graph '${graph.name}' was disposed`);
+      const node = graph.nodes.find((n) => n.name === name || n.aliases.includes(name));
+      if (!node) throw new Error(`applyNode: no layer named '${name}' in graph '${graph.name}'`);
+      if (inputs.length !== node.inputs.length) throw new Error(`applyNode: layer '${name}' takes ${node.inputs.length} input(s), got ${inputs.length}`);
+      return compute(node, inputs);
+    },
     run(inputs, options = {}) {
       if (disposed) throw new Error(`run: the executor of graph '${graph.name}' was disposed`);
       const given = inputs instanceof tf.Tensor ? [inputs] : inputs;
@@ -63,14 +84,10 @@ export function createExecutor(graph: Graph, hooks: ExecutorHooks = {}): Executo
             if (t === undefined) throw new Error(`run: node '${node.name}' reads '${name}', which no earlier node produced`);
             return t;
           });
-          const y = tf.tidy(() => {
-            const seen = hooks.nodeInput ? args.map((a, k) => hooks.nodeInput!(node, k, a)) : args;
-            const raw = applyOp(node.op, seen, weights.get(node.name)!);
-            return hooks.output ? hooks.output(node, raw) : raw;
-          });
+          const y = compute(node, args);
           owned.add(y);
           live.set(node.name, y);
-          if (tapped.has(node.name)) options.onTap?.(node, y);
+          if (tapped.has(node.name)) options.onTap?.(node, y, args);
           for (const name of node.inputs) {
             const left = remaining.get(name)! - 1;
             remaining.set(name, left);

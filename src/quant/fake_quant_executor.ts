@@ -1,5 +1,5 @@
 import { fp16RoundTrip, fp16RoundTripArray } from '../fp16';
-import { createExecutor, type Executor } from '../graph/execute';
+import { createExecutor, type GraphExecutor } from '../graph/execute';
 import type { Graph } from '../graph/ir';
 import type { QParams } from '../qparams';
 import { fakeQuantize } from '../quantize/quantize_tensor';
@@ -14,7 +14,7 @@ import { activationParamsLookup, onGridLookup, precisionLookup, quantizeLayerBia
  * activations to binary16; layers in 'float' run untouched. Range-preserving ops (max pool, reshape, flatten, pad)
  * keep their input's grid. Throws when a layer in the precision map or a needed range is missing, naming it.
  */
-export function createFakeQuantExecutor(graph: Graph, plan: QuantPlan): Executor {
+export function createFakeQuantExecutor(graph: Graph, plan: QuantPlan): GraphExecutor {
   const fn = 'createFakeQuantExecutor';
   const precisionOf = precisionLookup(graph, plan, fn);
   const activationParams = activationParamsLookup(graph, plan, fn);
