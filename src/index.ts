@@ -87,3 +87,6 @@ export { ZOO, type ZooBuilder, type ZooModelSpec } from './train/zoo';
 export { layerwiseError, type LayerwiseRow, type LayerwiseReport } from './analysis/layerwise';
 export { errorStats, addErrorSums, EMPTY_SUMS, type ErrorStats, type ErrorSums } from './analysis/error_stats';
 export type { GraphExecutor } from './graph/execute';
+export { executorAccuracy, imageBatches } from './analysis/accuracy';
+export { compareSchemes, standardSchemes, type SchemeSpec, type SchemeRow } from './analysis/schemes';
+export { layerSensitivity, type SensitivityRow, type SensitivityReport } from './analysis/sensitivity';

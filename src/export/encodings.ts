@@ -53,7 +53,7 @@ export function buildEncodings(graph: Graph, plan: QuantPlan): EncodingsFile {
     for (const [param, w] of Object.entries(weightsOf(node.op))) {
       if (w === null || (param !== 'filter' && param !== 'kernel')) continue;
       const { qp } = quantizeLayerWeight(node, w, plan);
-      params[`${node.name}/${param}`] = encoding(qp, plan.weightBits ?? 8, true);
+      params[`${node.name}/${param}`] = encoding(qp, plan.weightBits ?? 8, plan.weightSymmetric ?? true);
     }
   }
   return { version: 1, model: graph.name, activation_encodings: activations, param_encodings: params, layer_precision: precisions };

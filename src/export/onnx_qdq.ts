@@ -21,6 +21,8 @@ interface Placed {
  * The codes and scales are the plan's, exactly as the fake-quant executor uses them.
  */
 export function exportQdqOnnx(graph: Graph, plan: QuantPlan): Uint8Array {
+  if (plan.weightSymmetric === false) throw new Error(`exportQdqOnnx: the plan has asymmetric weights; TFLite's and ONNX Runtime's int8 kernels take symmetric weights, export a plan with weightSymmetric true`);
+  if ((plan.weightBits ?? 8) !== 8) throw new Error(`exportQdqOnnx: the plan has ${plan.weightBits}-bit weights; QDQ export writes int8 weights only`);
   return new QdqExporter(graph, plan).build();
 }
 

@@ -18,8 +18,14 @@ export interface QuantPlan {
   readonly layerPrecision?: Readonly<Record<string, LayerPrecision>>;
   /** Weights: one scale per output channel (TFLite's int8 spec) or per tensor. */
   readonly weightGranularity: 'per-channel' | 'per-tensor';
-  /** Weight bits (symmetric, narrow range); 8 by default, 4 for int4 weights. */
+  /** Weight bits; 8 by default, 4 for int4 weights. */
   readonly weightBits?: number;
+  /**
+   * Symmetric weights (zero point 0, narrow range [-(2^(b-1) - 1), 2^(b-1) - 1]: TFLite's int8 spec, the default)
+   * or asymmetric (a zero point per channel, full range). The integer kernels and the QDQ export take symmetric
+   * weights only; asymmetric ones are for simulation and comparison.
+   */
+  readonly weightSymmetric?: boolean;
   /** The calibrated range of each activation tensor, by node name or graph input name. */
   readonly activationRanges: ReadonlyMap<string, Range>;
   /** Rounding of the runtime to reproduce; 'tflite' by default. */

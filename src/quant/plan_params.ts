@@ -76,23 +76,24 @@ export interface QuantizedWeight {
 }
 
 /**
- * Symmetric narrow-range weights of `plan.weightBits` bits, one scale per output channel (conv [kh, kw, in, out]
+ * Weights of `plan.weightBits` bits, symmetric narrow range (default) or asymmetric, one scale per output channel (conv [kh, kw, in, out]
  * and dense [in, out]: the last axis; depthwise [kh, kw, in, multiplier]: the flattened last two axes) or one per
  * tensor, rounded with the plan's rounding.
  */
 export function quantizeLayerWeight(node: GraphNode, w: Weight, plan: QuantPlan): QuantizedWeight {
   const channels = node.op.kind === 'depthwiseConv2d' ? w.shape[2] * w.shape[3] : w.shape[w.shape.length - 1];
   const bits = plan.weightBits ?? 8;
+  const symmetric = plan.weightSymmetric ?? true;
   const rounding = plan.rounding;
   let qp: QParams;
   let shape: number[] | undefined;
   if (plan.weightGranularity === 'per-tensor') {
-    qp = qparamsFromRange(extent(w.data), intScheme({ bits, symmetric: true, narrowRange: true }));
+    qp = qparamsFromRange(extent(w.data), intScheme({ bits, symmetric, narrowRange: symmetric }));
   } else {
     shape = [w.data.length / channels, channels];
     const observer = perChannelMinMaxObserver({ axis: 1 });
     qp = qparamsFromChannelRanges(observer.range(observer.collect(observer.empty(), { data: w.data, shape })),
-      intScheme({ bits, symmetric: true, narrowRange: true, axis: 1 }));
+      intScheme({ bits, symmetric, narrowRange: symmetric, axis: 1 }));
   }
   const codes = quantizeArray(w.data, qp, { shape, rounding });
   return { qp, codes, dequantized: { data: dequantizeArray(codes, qp, { shape }), shape: w.shape } };

@@ -1,0 +1,29 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { ImageSet } from '../data/fashion_mnist';
+import type { Executor } from '../graph/execute';
+
+/** Top-1 accuracy of an executor on a labelled image set, in batches (one batch's activations alive at a time). */
+export function executorAccuracy(executor: Executor, data: ImageSet, batchSize = 250): { correct: number; count: number; accuracy: number } {
+  if (data.count === 0) throw new Error(`executorAccuracy: the evaluation set of graph '${executor.graph.name}' is empty`);
+  const pixels = data.height * data.width;
+  let correct = 0;
+  for (let from = 0; from < data.count; from += batchSize) {
+    const n = Math.min(batchSize, data.count - from);
+    const x = tf.tensor4d(data.images.subarray(from * pixels, (from + n) * pixels), [n, data.height, data.width, 1]);
+    const [y] = executor.run(x);
+    x.dispose();
+    const predicted = tf.tidy(() => tf.argMax(y.rank > 2 ? tf.reshape(y, [n, -1]) : y, 1)).dataSync();
+    y.dispose();
+    for (let i = 0; i < n; i++) if (predicted[i] === data.labels[from + i]) correct++;
+  }
+  return { correct, count: data.count, accuracy: correct / data.count };
+}
+
+/** Streams an image set as NHWC batches (for calibration and analysis). */
+export function* imageBatches(data: ImageSet, batchSize = 100): Generator<tf.Tensor4D> {
+  const pixels = data.height * data.width;
+  for (let from = 0; from < data.count; from += batchSize) {
+    const n = Math.min(batchSize, data.count - from);
+    yield tf.tensor4d(data.images.subarray(from * pixels, (from + n) * pixels), [n, data.height, data.width, 1]);
+  }
+}
