@@ -90,3 +90,4 @@ export type { GraphExecutor } from './graph/execute';
 export { executorAccuracy, imageBatches } from './analysis/accuracy';
 export { compareSchemes, standardSchemes, type SchemeSpec, type SchemeRow } from './analysis/schemes';
 export { layerSensitivity, type SensitivityRow, type SensitivityReport } from './analysis/sensitivity';
+export { compareCalibrations, standardCalibrationMethods, type CalibrationMethodSpec, type CalibrationRow } from './analysis/calibrations';

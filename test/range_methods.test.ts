@@ -179,10 +179,12 @@ test('entropyRange picks the same threshold as a literal transcription of the Te
     [301, { targetBins: 8, startBin: 10, stride: 3 }],
   ];
   for (const [bins, options] of cases) {
-    for (const { name, h } of histogramFamily(bins)) {
-      assertRangeClose(entropyRange(h, options),
-        entropyRangeRef(h, options.targetBins, options.startBin, options.stride), extentOf(h), 1e-9,
-        `${name}, ${bins} bins, ${JSON.stringify(options)}`);
+    for (const zeroBin of ['level', 'keep'] as const) {
+      for (const { name, h } of histogramFamily(bins)) {
+        assertRangeClose(entropyRange(h, { ...options, zeroBin }),
+          entropyRangeRef(h, options.targetBins, options.startBin, options.stride, zeroBin), extentOf(h), 1e-9,
+          `${name}, ${bins} bins, ${JSON.stringify(options)}, zero bin ${zeroBin}`);
+      }
     }
   }
 });

@@ -141,8 +141,10 @@ export function entropyDivergencesRef(folded: number[], targetBins: number, star
 }
 
 export function entropyRangeRef(h: BinnedCounts, targetBins = 128, startBin = 128,
-  stride = 1): { min: number; max: number } {
+  stride = 1, zeroBin: 'level' | 'keep' = 'level'): { min: number; max: number } {
   const folded = foldRef(h);
+  // NVIDIA's pytorch-quantization: bins[0] = bins[1].
+  if (zeroBin === 'level' && folded.length > 1) folded[0] = folded[1];
   let t: number;
   const divergences = folded.length < startBin ? [] : entropyDivergencesRef(folded, targetBins, startBin, stride);
   let best = -1;

@@ -10,6 +10,13 @@ export interface EntropyOptions {
   readonly startBin?: number;
   /** Step between candidates. Integer >= 1. */
   readonly stride?: number;
+  /**
+   * 'level' (default) replaces the count of the |x| bin at zero by its neighbour's before the search, as NVIDIA's
+   * pytorch-quantization does (`bins[0] = bins[1]` in `_compute_amax_entropy`): after a ReLU the exact zeros are a
+   * spike that carries no information about the range, yet it dominates P and pulls the threshold toward zero.
+   * 'keep' uses the histogram as it is (the plain GTC 2017 algorithm).
+   */
+  readonly zeroBin?: 'level' | 'keep';
 }
 
 /**
@@ -109,7 +116,7 @@ export function entropyRange(h: BinnedCounts, options: EntropyOptions = {}): Ran
   const fn = 'entropyRange';
   checkBinnedCounts(fn, h);
   check(typeof options === 'object' && options !== null, fn, 'options', options,
-    'an object { targetBins?, startBin?, stride? }');
+    'an object { targetBins?, startBin?, stride?, zeroBin? }');
   const targetBins = options.targetBins ?? 128;
   checkInt(fn, 'targetBins', targetBins, 2, 2 ** 30);
   const startBin = options.startBin ?? 128;
@@ -119,6 +126,9 @@ export function entropyRange(h: BinnedCounts, options: EntropyOptions = {}): Ran
 
   const widthFactor = foldWidthFactor(h);
   const folded = foldAbsCounts(h, widthFactor);
+  const zeroBin = options.zeroBin ?? 'level';
+  check(zeroBin === 'level' || zeroBin === 'keep', fn, 'zeroBin', zeroBin, "'level' or 'keep'");
+  if (zeroBin === 'level' && folded.length > 1) folded[0] = folded[1];
   const best = folded.length < startBin ? -1 : entropyThresholdBins(folded, targetBins, startBin, stride);
   let t: number;
   if (best < 0) {
