@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const cli = path.resolve(__dirname, '../src/cli/quantscope.js');
+const subset = path.resolve(__dirname, '../../data/fashion-mnist-subset');
+
+function run(...args: string[]) {
+  return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 300_000 });
+}
+
+test('quantscope compare --json prints the scheme and calibration tables as one JSON document', () => {
+  const r = run('compare', 'resnet', '--data', subset, '--calibration', '100', '--eval', '100', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.evaluationImages, 100);
+  assert.equal(out.schemes[0].scheme, 'FP32');
+  assert.ok(out.schemes.some((s: { scheme: string }) => s.scheme.startsWith('INT16')));
+  assert.equal(out.calibrations.length, 7);
+});
+
+test('quantscope export writes the QDQ model and the encodings; analyze prints a layer table', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qs-cli-'));
+  try {
+    const r = run('export', 'mobilenet_v2', '--data', subset, '--calibration', '100', '--out', dir);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['mobilenet_v2.encodings.json', 'mobilenet_v2.qdq.onnx']);
+    const a = run('analyze', 'resnet', '--data', subset, '--calibration', '100', '--eval', '100');
+    assert.equal(a.status, 0, a.stderr);
+    assert.match(a.stdout, /block1_conv1\s+conv2d/);
+  } finally {
+    fs.rmSync(dir, { recursive: true });
+  }
+});
+
+test('quantscope reports a missing model and bad flags clearly and exits non-zero', () => {
+  const r = run('compare', 'no_such_model', '--data', subset);
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /no model file or zoo model named 'no_such_model'/);
+  const b = run('compare', 'resnet', '--eval', 'many');
+  assert.match(b.stderr, /--eval must be a positive integer, got 'many'/);
+  const u = run('frobnicate');
+  assert.match(u.stderr, /usage: quantscope compare\|analyze\|export/);
+});
