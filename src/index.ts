@@ -91,3 +91,5 @@ export { executorAccuracy, imageBatches } from './analysis/accuracy';
 export { compareSchemes, standardSchemes, type SchemeSpec, type SchemeRow } from './analysis/schemes';
 export { layerSensitivity, type SensitivityRow, type SensitivityReport } from './analysis/sensitivity';
 export { compareCalibrations, standardCalibrationMethods, type CalibrationMethodSpec, type CalibrationRow } from './analysis/calibrations';
+export { conv2dInt8Requantized, depthwiseConv2dInt8Requantized, denseInt8Requantized, type RequantizedCodes } from './integer/requantized_int8';
+export { requantizeReference } from './fixedpoint/requantize';

@@ -4,9 +4,12 @@
  *
  *   npx tsc -b && node scripts/build-wasm.js && node build/bench/integer/conv_bench.js [--repeat 15]
  *
- * GOPS = 2 · MACs / time (a multiply-add is two operations), medians. "int8 acc" is the int32 accumulation alone
+ * GOPS = 2 · MACs / time (a multiply-add is two operations), medians of rounds that run every Quantscope variant and
+ * tfjs once each (so load changes on a shared machine hit them alike). "int8 acc" is the int32 accumulation alone
  * (conv2dInt8 / depthwiseConv2dInt8 into a reused buffer); "int8 +requant" adds src/fixedpoint's requantize
- * (onnxruntime profile) into a reused buffer. Buffers are reused because first touches of fresh pages are slow here.
+ * (onnxruntime profile) into a reused buffer; "int8 fused" is conv2dInt8Requantized / depthwiseConv2dInt8Requantized
+ * (int8 codes out, the integer executor's path) with the onnxruntime or tflite-double profile. tfjs float leaves its
+ * output in the backend (not read back), as before. Buffers are reused because first touches of fresh pages are slow here.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
@@ -15,11 +18,11 @@ import { requantize } from '../../src/fixedpoint/requantize';
 import { conv2dInt8 } from '../../src/integer/conv2d_int8';
 import { depthwiseConv2dInt8 } from '../../src/integer/depthwise_conv2d_int8';
 import { windowGeometry } from '../../src/integer/geometry';
-import { onnxRuntimeOutputScales } from '../../src/integer/output_scales';
+import { onnxRuntimeOutputScales, tfliteOutputMultipliers } from '../../src/integer/output_scales';
+import { conv2dInt8Requantized, depthwiseConv2dInt8Requantized } from '../../src/integer/requantized_int8';
 import { uniforms } from '../../test/support/random';
 import { qlinearConvModel, toNchw } from '../../test/integer/onnx_models';
 import { randomCodes, randomInt32 } from '../../test/integer/support';
-import { time } from '../timing';
 
 interface Shape {
   name: string;
@@ -38,6 +41,20 @@ const SHAPES: Shape[] = [
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i < 0 ? fallback : Number(process.argv[i + 1]);
+}
+
+/** Medians of several functions timed round by round (each round runs every one once), after warm-up runs. */
+function interleaved(runs: Array<() => unknown>, repeats: number, warmup = 3): number[] {
+  for (let i = 0; i < warmup; i++) runs.forEach((run) => run());
+  const samples: number[][] = runs.map(() => []);
+  for (let r = 0; r < repeats; r++) {
+    runs.forEach((run, k) => {
+      const t0 = process.hrtime.bigint();
+      run();
+      samples[k].push(Number(process.hrtime.bigint() - t0) / 1e6);
+    });
+  }
+  return samples.map((s) => s.sort((a, b) => a - b)[Math.floor(s.length / 2)]);
 }
 
 async function timeAsync(run: () => Promise<unknown>, repeats: number, warmup = 3): Promise<number> {
@@ -71,21 +88,31 @@ async function main(): Promise<void> {
     const codes = new Int32Array(outElements);
     const wScales = uniforms(4, s.outC, 0.001, 0.002);
     const scale = onnxRuntimeOutputScales(0.05, wScales, 0.5);
+    const m = tfliteOutputMultipliers(0.05, wScales, 0.5);
+    const tflite = { profile: 'tflite-double' as const, ...m, zeroPoint: 0, qmin: -128, qmax: 127 };
     const conv = () => s.depthwise
       ? depthwiseConv2dInt8(x, s.input, 3, filter, filterShape, { padding: 'same', bias, out: acc })
       : conv2dInt8(x, s.input, 3, filter, filterShape, { padding: 'same', bias, out: acc });
-    const intAcc = time(conv, repeats).medianMs;
-    const intFull = time(() => {
+    const params = { profile: 'onnxruntime' as const, scale, zeroPoint: 0, qmin: -128, qmax: 127 };
+    const full = () => {
       conv();
-      requantize(acc, { profile: 'onnxruntime', scale, zeroPoint: 0, qmin: -128, qmax: 127 }, codes);
-    }, repeats).medianMs;
-
+      requantize(acc, params, codes);
+    };
+    const fusedOut = new Int8Array(outElements);
+    const fused = () => s.depthwise
+      ? depthwiseConv2dInt8Requantized(x, s.input, 3, filter, filterShape, params, { padding: 'same', bias, out: fusedOut })
+      : conv2dInt8Requantized(x, s.input, 3, filter, filterShape, params, { padding: 'same', bias, out: fusedOut });
+    const fusedTflite = () => s.depthwise
+      ? depthwiseConv2dInt8Requantized(x, s.input, 3, filter, filterShape, tflite, { padding: 'same', bias, out: fusedOut })
+      : conv2dInt8Requantized(x, s.input, 3, filter, filterShape, tflite, { padding: 'same', bias, out: fusedOut });
     const xf = tf.tensor4d(Float32Array.from(x), s.input);
     const wf = tf.tensor4d(Float32Array.from(filter), filterShape as [number, number, number, number]);
-    const tfFloat = time(() => {
+    const float = () => {
       const y = s.depthwise ? tf.depthwiseConv2d(xf, wf, 1, 'same') : tf.conv2d(xf, wf, 1, 'same');
       y.dispose();
-    }, repeats).medianMs;
+    };
+    const [intAcc, intFull, intFused, intFusedTflite, tfFloat] = interleaved([conv, full, fused, fusedTflite, float],
+      repeats);
     xf.dispose();
     wf.dispose();
 
@@ -117,7 +144,10 @@ async function main(): Promise<void> {
       shape: s.name,
       'int8 acc (wasm)': `${gops(intAcc)} (${intAcc.toFixed(1)} ms)`,
       'int8 +requant': `${gops(intFull)} (${intFull.toFixed(1)} ms)`,
+      'int8 fused ort': `${gops(intFused)} (${intFused.toFixed(1)} ms)`,
+      'int8 fused tflite': `${gops(intFusedTflite)} (${intFusedTflite.toFixed(1)} ms)`,
       'tfjs-wasm float': `${gops(tfFloat)} (${tfFloat.toFixed(1)} ms)`,
+      'fused / float': `${(tfFloat / intFused).toFixed(2)}x`,
       'ORT s8s8 1t': `${gops(ortMs[0])} (${ortMs[0].toFixed(1)} ms)`,
       'ORT s8s8 2t': `${gops(ortMs[1])} (${ortMs[1].toFixed(1)} ms)`,
       'ORT u8s8 1t': `${gops(ortMs[2])} (${ortMs[2].toFixed(1)} ms)`,

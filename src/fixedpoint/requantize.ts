@@ -2,6 +2,8 @@ import { check } from '../errors';
 import { INT32_MAX, checkInt32 } from './int32';
 import { checkMlasScale } from './mlasRequantizeOutput';
 import { mbqmDouble, mbqmSingle, mlas, splitHigh, splitLow } from './kernels';
+import { integerWasmKernels } from '../wasm/integer_kernels';
+import { onnxRuntimePlan, tflitePlan, type RequantizePlan } from '../wasm/requantize_kernels';
 
 /** Which runtime's requantization arithmetic to reproduce. */
 export type RequantizeProfile = 'tflite-double' | 'tflite-single' | 'onnxruntime';
@@ -50,6 +52,10 @@ export type RequantizeParams = TfliteRequantizeParams | OnnxRuntimeRequantizePar
  * and results beyond int32 saturate). Bit-exact with the BigInt transcriptions in test/reference. The zero-point
  * add and the clamp are done without int32 wrap-around.
  *
+ * Where WebAssembly is available, arrays of 64 or more accumulators go through the SIMD epilogue of
+ * src/wasm/requantize.wat (bit-exact with {@link requantizeReference}, the plain JavaScript loops, which also take
+ * 'onnxruntime' clamps wider than ±2^22 around the zero point).
+ *
  * `out` (allocated when omitted) must have acc's length; it may be `acc` itself for an in-place update, and is
  * returned. An empty `acc` gives an empty result. Throws, naming the argument, when: acc or out is not an
  * Int32Array of the right length; the channel count (the length of the per-channel array) is 0 or does not divide
@@ -57,7 +63,47 @@ export type RequantizeParams = TfliteRequantizeParams | OnnxRuntimeRequantizePar
  * float32-finite; zeroPoint, qmin, qmax are not int32 or qmin > qmax.
  */
 export function requantize(acc: Int32Array, params: RequantizeParams, out?: Int32Array): Int32Array {
-  const fn = 'requantize';
+  return requantizeWith('requantize', acc, params, out, true);
+}
+
+/**
+ * {@link requantize} in plain JavaScript only: the reference the WebAssembly epilogue (src/wasm/requantize.wat) is
+ * tested against, and the fallback where WebAssembly is missing. Same arguments, result and errors.
+ */
+export function requantizeReference(acc: Int32Array, params: RequantizeParams, out?: Int32Array): Int32Array {
+  return requantizeWith('requantizeReference', acc, params, out, false);
+}
+
+/**
+ * The WebAssembly epilogue plan of `params` for accumulators in rows of `rowLength` (a multiple of the channel
+ * count) stored `paddedRow` apart, as the convolution kernels leave them: lane j of a padded row takes channel
+ * j % channels, and lanes past rowLength get multiplier 0 or scale 0 (their codes are dropped). Checks `params`
+ * exactly as {@link requantize} does for an array of rowLength accumulators, naming `fn`. null when the JavaScript
+ * loop must run instead ('onnxruntime' clamps wider than ±2^22 around the zero point).
+ */
+export function requantizeRowPlan(fn: string, params: RequantizeParams, rowLength: number, paddedRow: number):
+  RequantizePlan | null {
+  requantizeWith(fn, new Int32Array(rowLength), params, undefined, false);
+  const lane = <T extends Int32Array | Float32Array>(Type: new (n: number) => T, value: number | T): T => {
+    const out = new Type(paddedRow);
+    for (let j = 0; j < rowLength; j++) out[j] = typeof value === 'number' ? value : value[j % value.length];
+    return out;
+  };
+  if (params.profile === 'onnxruntime') {
+    const { scale, zeroPoint, qmin, qmax } = params;
+    return onnxRuntimePlan(lane(Float32Array, typeof scale === 'number' ? Math.fround(scale) : scale), paddedRow,
+      zeroPoint, qmin, qmax);
+  }
+  const { multiplier, shift, zeroPoint, qmin, qmax } = params;
+  return tflitePlan(lane(Int32Array, multiplier), lane(Int32Array, shift), paddedRow,
+    params.profile === 'tflite-single', zeroPoint, qmin, qmax);
+}
+
+/** Below this many accumulators, building the WebAssembly tables and copying costs more than it saves. */
+const WASM_MIN_LENGTH = 64;
+
+function requantizeWith(fn: string, acc: Int32Array, params: RequantizeParams, out: Int32Array | undefined,
+  wasm: boolean): Int32Array {
   check(acc instanceof Int32Array, fn, 'acc', acc, 'an Int32Array of accumulators');
   check(typeof params === 'object' && params !== null, fn, 'params', params, 'an object with a profile');
   checkInt32(fn, 'params.zeroPoint', params.zeroPoint);
@@ -67,19 +113,22 @@ export function requantize(acc: Int32Array, params: RequantizeParams, out?: Int3
   const result = out ?? new Int32Array(acc.length);
   check(result instanceof Int32Array && result.length === acc.length, fn, 'out', out,
     `undefined or an Int32Array of the accumulators' length (${acc.length})`);
+  const fast = wasm && acc.length >= WASM_MIN_LENGTH ? integerWasmKernels()?.requantize ?? null : null;
   switch (params.profile) {
     case 'tflite-double':
     case 'tflite-single':
-      requantizeTflite(fn, acc, params, result);
+      requantizeTflite(fn, acc, params, result, fast);
       return result;
     case 'onnxruntime':
-      requantizeOnnxRuntime(fn, acc, params, result);
+      requantizeOnnxRuntime(fn, acc, params, result, fast);
       return result;
     default:
       check(false, fn, 'params.profile', (params as { profile: unknown }).profile,
         "'tflite-double', 'tflite-single' or 'onnxruntime'");
   }
 }
+
+type WasmRequantize = NonNullable<NonNullable<ReturnType<typeof integerWasmKernels>>['requantize']>;
 
 function channelCount(fn: string, acc: Int32Array, perChannel: Array<[string, number | Int32Array | Float32Array]>):
   number {
@@ -101,7 +150,8 @@ function channelCount(fn: string, acc: Int32Array, perChannel: Array<[string, nu
   return c;
 }
 
-function requantizeTflite(fn: string, acc: Int32Array, params: TfliteRequantizeParams, out: Int32Array): void {
+function requantizeTflite(fn: string, acc: Int32Array, params: TfliteRequantizeParams, out: Int32Array,
+  fast: WasmRequantize | null): void {
   const { multiplier, shift, zeroPoint, qmin, qmax } = params;
   check(typeof multiplier === 'number' || multiplier instanceof Int32Array, fn, 'params.multiplier', multiplier,
     'a number or an Int32Array');
@@ -126,6 +176,10 @@ function requantizeTflite(fn: string, acc: Int32Array, params: TfliteRequantizeP
     a[c] = single ? 31 - s : 2 ** Math.max(s, 0);
     b[c] = Math.max(-s, 0);
   }
+  if (fast) {
+    fast(acc, tflitePlan(multiplier, shift, channels, single, zeroPoint, qmin, qmax), out);
+    return;
+  }
   // One loop per profile keeps each loop monomorphic, so the kernel inlines.
   const n = acc.length;
   let c = 0;
@@ -145,7 +199,7 @@ function requantizeTflite(fn: string, acc: Int32Array, params: TfliteRequantizeP
 }
 
 function requantizeOnnxRuntime(fn: string, acc: Int32Array, params: OnnxRuntimeRequantizeParams,
-  out: Int32Array): void {
+  out: Int32Array, fast: WasmRequantize | null): void {
   const { scale, zeroPoint, qmin, qmax } = params;
   check(typeof scale === 'number' || scale instanceof Float32Array, fn, 'params.scale', scale,
     'a number or a Float32Array');
@@ -159,6 +213,13 @@ function requantizeOnnxRuntime(fn: string, acc: Int32Array, params: OnnxRuntimeR
         `finite scales >= 0, found ${s} for channel ${c}`);
     }
     scales[c] = Math.fround(s);
+  }
+  // The float32 table is the fround of every scale, as above; null when the clamp is too wide for the fast loop.
+  const plan = fast ? onnxRuntimePlan(typeof scale === 'number' ? Math.fround(scale) : scale, channels, zeroPoint,
+    qmin, qmax) : null;
+  if (fast && plan) {
+    fast(acc, plan, out);
+    return;
   }
   const lo = Math.fround(qmin - zeroPoint);
   const hi = Math.fround(qmax - zeroPoint);

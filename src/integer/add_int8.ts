@@ -1,6 +1,8 @@
 import { check } from '../errors';
+import { ROUND_MAGIC } from '../rounding';
 import { quantizeMultiplier } from '../fixedpoint/quantizeMultiplier';
 import { mbqmDouble, mbqmSingle, splitHigh, splitLow } from '../fixedpoint/kernels';
+import { requantize } from '../fixedpoint/requantize';
 import { codeRange, type ActivationCodes } from './checks';
 
 /** Quantization of one operand of an add: its float32 scale and zero point. */
@@ -77,15 +79,19 @@ export function addInt8(a: ActivationCodes, aQuant: AddOperand, b: ActivationCod
   const mul = (x: number, m: { multiplier: number; shift: number }) => single
     ? mbqmSingle(x, splitHigh(m.multiplier), splitLow(m.multiplier), 31 - m.shift)
     : mbqmDouble(x, splitHigh(m.multiplier), splitLow(m.multiplier), 2 ** Math.max(m.shift, 0), Math.max(-m.shift, 0));
-  const zA = aQuant.zeroPoint;
-  const zB = bQuant.zeroPoint;
-  const zOut = outQuant.zeroPoint;
-  const shifted = 1 << 20;
-  for (let i = 0; i < a.length; i++) {
-    const sum = mul((a[i] - zA) * shifted, qa) + mul((b[i] - zB) * shifted, qb);
-    const y = mul(sum, qo) + zOut;
-    out[i] = y < qmin ? qmin : y > qmax ? qmax : y;
+  // a' and b' depend on one code each: tables over the code range. The output step, clamp(MBQM(a' + b') + zOut), is
+  // requantize's TFLite epilogue (per tensor), so it runs there (WebAssembly for large tensors). |a' + b'| < 2^28.
+  const ta = new Int32Array(typeMax - typeMin + 1);
+  const tb = new Int32Array(typeMax - typeMin + 1);
+  for (let q = typeMin; q <= typeMax; q++) {
+    ta[q - typeMin] = mul((q - aQuant.zeroPoint) * 2 ** 20, qa);
+    tb[q - typeMin] = mul((q - bQuant.zeroPoint) * 2 ** 20, qb);
   }
+  const sum = new Int32Array(a.length);
+  gatherSum(a, b, ta, tb, typeMin, sum);
+  requantize(sum, { profile, multiplier: qo.multiplier, shift: qo.shift, zeroPoint: outQuant.zeroPoint, qmin, qmax },
+    sum);
+  out.set(sum);
   return out;
 }
 
@@ -96,13 +102,25 @@ function addOrt(a: ActivationCodes, aq: AddOperand, b: ActivationCodes, bq: AddO
   const rA = f(f(aq.scale) / sOut);
   const rB = f(f(bq.scale) / sOut);
   const fixed = f(oq.zeroPoint - f(f(rA * aq.zeroPoint) + f(rB * bq.zeroPoint)));
+  // fround(fixed + fround(a · rA)) and fround(b · rB) depend on one code each: float32 tables over the code range.
+  const ta = new Float32Array(typeMax - typeMin + 1);
+  const tb = new Float32Array(typeMax - typeMin + 1);
+  for (let q = typeMin; q <= typeMax; q++) {
+    ta[q - typeMin] = f(fixed + f(q * rA));
+    tb[q - typeMin] = f(q * rB);
+  }
+  // The clamps nest: [qmin, qmax] lies inside the type's range, so saturating to the type first changes nothing.
   for (let i = 0; i < a.length; i++) {
-    const v = f(f(fixed + f(a[i] * rA)) + f(b[i] * rB));
-    // cvtps_epi32 (ties to even), then the saturating packs to the code type
-    const fl = Math.floor(v);
-    const d = v - fl;
-    let y = d > 0.5 || (d === 0.5 && fl % 2 !== 0) ? fl + 1 : fl;
-    y = y < typeMin ? typeMin : y > typeMax ? typeMax : y;
+    const v = f(ta[a[i] - typeMin] + tb[b[i] - typeMin]);
+    // cvtps_epi32 (ties to even; a |v| beyond 2^51 is far outside the clamp either way), then the saturating packs
+    // to the code type and the clamp
+    const y = v + ROUND_MAGIC - ROUND_MAGIC;
     out[i] = y < qmin ? qmin : y > qmax ? qmax : y;
   }
+}
+
+/** sum[i] = ta[a[i] − offset] + tb[b[i] − offset]: a function of its own so the loop is compiled as such. */
+function gatherSum(a: ActivationCodes, b: ActivationCodes, ta: Int32Array, tb: Int32Array, offset: number,
+  sum: Int32Array): void {
+  for (let i = 0; i < sum.length; i++) sum[i] = ta[a[i] - offset] + tb[b[i] - offset];
 }

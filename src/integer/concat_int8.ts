@@ -61,11 +61,7 @@ export function concatInt8(inputs: readonly ConcatInput[], axis: number, output:
     for (let x = qmin; x <= qmax; x++) table[x - qmin] = requantizeCode(x, inp, sOut, output.zeroPoint, profile, qmin, qmax);
     const same = Math.fround(inp.scale) === sOut && inp.zeroPoint === output.zeroPoint;
     const block = inp.shape[axis] * inner;
-    for (let o = 0; o < outer; o++) {
-      const src = o * block;
-      const dst = (o * total + offset) * inner;
-      for (let i = 0; i < block; i++) data[dst + i] = same ? inp.data[src + i] : table[inp.data[src + i] - qmin];
-    }
+    copyBlocks(inp.data, data, same ? null : table, qmin, outer, block, total * inner, offset * inner);
     offset += inp.shape[axis];
   }
   return { data, shape };
@@ -87,4 +83,19 @@ function requantizeCode(x: number, inp: ConcatInput, sOut: number, zOut: number,
     y = (d > 0.5 || (d === 0.5 && fl % 2 !== 0) ? fl + 1 : fl) + zOut;
   }
   return y < qmin ? qmin : y > qmax ? qmax : y;
+}
+
+/**
+ * Copies `outer` blocks of `block` codes from `src` (back to back) into `dst` at `at + o · stride`, through `table`
+ * (indexed by code − qmin) unless it is null. A function of its own so the loop is compiled as such, not on stack
+ * replacement inside the caller.
+ */
+function copyBlocks(src: ActivationCodes, dst: ActivationCodes, table: Int32Array | null, qmin: number, outer: number,
+  block: number, stride: number, at: number): void {
+  for (let o = 0; o < outer; o++) {
+    const from = o * block;
+    const to = at + o * stride;
+    if (table === null) dst.set(src.subarray(from, from + block), to);
+    else for (let i = 0; i < block; i++) dst[to + i] = table[src[from + i] - qmin];
+  }
 }

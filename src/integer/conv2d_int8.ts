@@ -1,5 +1,5 @@
 import { check } from '../errors';
-import { integerWasmKernels } from '../wasm/integer_kernels';
+import { integerWasmKernels, type IntegerWasmKernels, type WasmConvJob } from '../wasm/integer_kernels';
 import {
   checkActivationCodes, checkBias32, checkEngine, checkLength, checkOut, checkShape, checkZeroPoint,
   type ActivationCodes, type IntegerEngine,
@@ -50,7 +50,30 @@ export interface Int32Accumulators {
  */
 export function conv2dInt8(input: ActivationCodes, inputShape: readonly number[], inputZeroPoint: number,
   filter: Int8Array, filterShape: readonly number[], options: Conv2dInt8Options = {}): Int32Accumulators {
-  const fn = 'conv2dInt8';
+  const p = prepareConv2dInt8('conv2dInt8', input, inputShape, inputZeroPoint, filter, filterShape, options);
+  return { values: p.accumulate(), shape: p.shape };
+}
+
+/**
+ * A checked integer convolution, not yet run: the WebAssembly job when the kernels are available and wanted, and the
+ * accumulation on whichever engine was chosen. Shared with the fused requantizing kernels (requantized_int8.ts).
+ */
+export interface PreparedInt8Kernel {
+  readonly kind: 'conv' | 'depthwise';
+  readonly shape: number[];
+  readonly job: WasmConvJob;
+  readonly kernels: IntegerWasmKernels | null;
+  /** The int32 accumulators, into options.out when given. */
+  accumulate(): Int32Array;
+}
+
+/**
+ * Checks conv2dInt8's arguments (errors name `fn`) and prepares the run; with `accumulatorsOut` false,
+ * options.out is the caller's (not an accumulator buffer) and is left alone.
+ */
+export function prepareConv2dInt8(fn: string, input: ActivationCodes, inputShape: readonly number[],
+  inputZeroPoint: number, filter: Int8Array, filterShape: readonly number[],
+  options: Conv2dInt8Options | Omit<Conv2dInt8Options, 'out'>, accumulatorsOut = true): PreparedInt8Kernel {
   checkActivationCodes(fn, 'input', input);
   checkShape(fn, 'inputShape', inputShape, 4, '[batch, height, width, channels]');
   checkLength(fn, 'input', input, inputShape);
@@ -68,16 +91,19 @@ export function conv2dInt8(input: ActivationCodes, inputShape: readonly number[]
   const g = windowGeometry(fn, inputShape, [filterShape[0], filterShape[1]], options.strides, options.dilations,
     options.padding);
   const shape = [g.batch, g.outHeight, g.outWidth, outC];
-  const out = checkOut(fn, options.out, shape);
+  const out = accumulatorsOut ? checkOut(fn, (options as { out?: unknown }).out, shape) : undefined;
   const kernels = engine === 'js' ? null : integerWasmKernels();
   check(engine !== 'wasm' || kernels !== null, fn, 'options.engine', engine,
     "'auto' or 'js': the WebAssembly kernels are not available (run node scripts/build-wasm.js)");
-  if (kernels) {
-    const values = kernels.conv({ input, zeroPoint: inputZeroPoint, geometry: g, filter, outChannels: outC,
-      bias: options.bias, out });
-    return { values, shape };
-  }
-  const values = out ?? new Int32Array(shape[0] * shape[1] * shape[2] * shape[3]);
-  convLoop(input, inputZeroPoint, g, filter, outC, options.bias, values);
-  return { values, shape };
+  const job: WasmConvJob = { input, zeroPoint: inputZeroPoint, geometry: g, filter, outChannels: outC,
+    bias: options.bias, out };
+  return {
+    kind: 'conv', shape, job, kernels,
+    accumulate() {
+      if (kernels) return kernels.conv(job);
+      const values = out ?? new Int32Array(shape[0] * shape[1] * shape[2] * shape[3]);
+      convLoop(input, inputZeroPoint, g, filter, outC, options.bias, values);
+      return values;
+    },
+  };
 }

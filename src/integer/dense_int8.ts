@@ -1,10 +1,10 @@
 import { check } from '../errors';
-import { integerWasmKernels } from '../wasm/integer_kernels';
+import { integerWasmKernels, type WasmConvJob } from '../wasm/integer_kernels';
 import {
   checkActivationCodes, checkBias32, checkEngine, checkLength, checkOut, checkShape, checkZeroPoint,
   type ActivationCodes, type IntegerEngine,
 } from './checks';
-import type { Int32Accumulators } from './conv2d_int8';
+import type { Int32Accumulators, PreparedInt8Kernel } from './conv2d_int8';
 import { convLoop } from './conv_loops';
 import { windowGeometry } from './geometry';
 
@@ -30,7 +30,16 @@ export interface DenseInt8Options {
  */
 export function denseInt8(input: ActivationCodes, inputShape: readonly number[], inputZeroPoint: number,
   kernel: Int8Array, kernelShape: readonly number[], options: DenseInt8Options = {}): Int32Accumulators {
-  const fn = 'denseInt8';
+  const p = prepareDenseInt8('denseInt8', input, inputShape, inputZeroPoint, kernel, kernelShape, options);
+  return { values: p.accumulate(), shape: p.shape };
+}
+
+/**
+ * Checks denseInt8's arguments (errors name `fn`) and prepares the run; with `accumulatorsOut` false,
+ * options.out is the caller's (not an accumulator buffer) and is left alone (a 1x1 convolution). */
+export function prepareDenseInt8(fn: string, input: ActivationCodes, inputShape: readonly number[],
+  inputZeroPoint: number, kernel: Int8Array, kernelShape: readonly number[],
+  options: DenseInt8Options | Omit<DenseInt8Options, 'out'>, accumulatorsOut = true): PreparedInt8Kernel {
   checkActivationCodes(fn, 'input', input);
   checkShape(fn, 'inputShape', inputShape, 2, '[batch, inUnits]');
   checkLength(fn, 'input', input, inputShape);
@@ -48,16 +57,19 @@ export function denseInt8(input: ActivationCodes, inputShape: readonly number[],
   checkEngine(fn, engine);
   const g = windowGeometry(fn, [batch, 1, 1, inUnits], [1, 1]);
   const shape = [batch, outUnits];
-  const out = checkOut(fn, options.out, shape);
+  const out = accumulatorsOut ? checkOut(fn, (options as { out?: unknown }).out, shape) : undefined;
   const kernels = engine === 'js' ? null : integerWasmKernels();
   check(engine !== 'wasm' || kernels !== null, fn, 'options.engine', engine,
     "'auto' or 'js': the WebAssembly kernels are not available (run node scripts/build-wasm.js)");
-  if (kernels) {
-    const values = kernels.conv({ input, zeroPoint: inputZeroPoint, geometry: g, filter: kernel, outChannels: outUnits,
-      bias: options.bias, out });
-    return { values, shape };
-  }
-  const values = out ?? new Int32Array(batch * outUnits);
-  convLoop(input, inputZeroPoint, g, kernel, outUnits, options.bias, values);
-  return { values, shape };
+  const job: WasmConvJob = { input, zeroPoint: inputZeroPoint, geometry: g, filter: kernel, outChannels: outUnits,
+    bias: options.bias, out };
+  return {
+    kind: 'conv', shape, job, kernels,
+    accumulate() {
+      if (kernels) return kernels.conv(job);
+      const values = out ?? new Int32Array(batch * outUnits);
+      convLoop(input, inputZeroPoint, g, kernel, outUnits, options.bias, values);
+      return values;
+    },
+  };
 }

@@ -1,10 +1,10 @@
 import { check } from '../errors';
-import { integerWasmKernels } from '../wasm/integer_kernels';
+import { integerWasmKernels, type WasmConvJob } from '../wasm/integer_kernels';
 import {
   checkActivationCodes, checkBias32, checkEngine, checkLength, checkOut, checkShape, checkZeroPoint,
   type ActivationCodes,
 } from './checks';
-import type { Conv2dInt8Options, Int32Accumulators } from './conv2d_int8';
+import type { Conv2dInt8Options, Int32Accumulators, PreparedInt8Kernel } from './conv2d_int8';
 import { depthwiseLoop } from './conv_loops';
 import { windowGeometry } from './geometry';
 
@@ -20,7 +20,18 @@ import { windowGeometry } from './geometry';
  */
 export function depthwiseConv2dInt8(input: ActivationCodes, inputShape: readonly number[], inputZeroPoint: number,
   filter: Int8Array, filterShape: readonly number[], options: Conv2dInt8Options = {}): Int32Accumulators {
-  const fn = 'depthwiseConv2dInt8';
+  const p = prepareDepthwiseConv2dInt8('depthwiseConv2dInt8', input, inputShape, inputZeroPoint, filter, filterShape,
+    options);
+  return { values: p.accumulate(), shape: p.shape };
+}
+
+/**
+ * Checks depthwiseConv2dInt8's arguments (errors name `fn`) and prepares the run; with `accumulatorsOut` false,
+ * options.out is the caller's (not an accumulator buffer) and is left alone.
+ */
+export function prepareDepthwiseConv2dInt8(fn: string, input: ActivationCodes, inputShape: readonly number[],
+  inputZeroPoint: number, filter: Int8Array, filterShape: readonly number[],
+  options: Conv2dInt8Options | Omit<Conv2dInt8Options, 'out'>, accumulatorsOut = true): PreparedInt8Kernel {
   checkActivationCodes(fn, 'input', input);
   checkShape(fn, 'inputShape', inputShape, 4, '[batch, height, width, channels]');
   checkLength(fn, 'input', input, inputShape);
@@ -39,22 +50,26 @@ export function depthwiseConv2dInt8(input: ActivationCodes, inputShape: readonly
   const g = windowGeometry(fn, inputShape, [filterShape[0], filterShape[1]], options.strides, options.dilations,
     options.padding);
   const shape = [g.batch, g.outHeight, g.outWidth, outC];
-  const out = checkOut(fn, options.out, shape);
+  const out = accumulatorsOut ? checkOut(fn, (options as { out?: unknown }).out, shape) : undefined;
   const kernels = engine === 'js' ? null : integerWasmKernels();
   check(engine !== 'wasm' || kernels !== null, fn, 'options.engine', engine,
     "'auto' or 'js': the WebAssembly kernels are not available (run node scripts/build-wasm.js)");
-  if (kernels) {
-    // A multiplier m is a depthwise conv over the input with each channel repeated m times: the filter
-    // [kh, kw, inC, m] read flat is already [kh, kw, inC · m].
-    const expanded = multiplier === 1 ? input : repeatChannels(input, inputShape[3], multiplier);
-    const geometry = multiplier === 1 ? g : { ...g, channels: outC };
-    const values = kernels.depthwise({ input: expanded, zeroPoint: inputZeroPoint, geometry, filter, outChannels: outC,
-      bias: options.bias, out });
-    return { values, shape };
-  }
-  const values = out ?? new Int32Array(shape[0] * shape[1] * shape[2] * shape[3]);
-  depthwiseLoop(input, inputZeroPoint, g, filter, multiplier, options.bias, values);
-  return { values, shape };
+  // A multiplier m is a depthwise conv over the input with each channel repeated m times: the filter
+  // [kh, kw, inC, m] read flat is already [kh, kw, inC · m].
+  const job: WasmConvJob = {
+    input: kernels && multiplier !== 1 ? repeatChannels(input, inputShape[3], multiplier) : input,
+    zeroPoint: inputZeroPoint, geometry: kernels && multiplier !== 1 ? { ...g, channels: outC } : g, filter,
+    outChannels: outC, bias: options.bias, out,
+  };
+  return {
+    kind: 'depthwise', shape, job, kernels,
+    accumulate() {
+      if (kernels) return kernels.depthwise(job);
+      const values = out ?? new Int32Array(shape[0] * shape[1] * shape[2] * shape[3]);
+      depthwiseLoop(input, inputZeroPoint, g, filter, multiplier, options.bias, values);
+      return values;
+    },
+  };
 }
 
 function repeatChannels(x: ActivationCodes, channels: number, m: number): ActivationCodes {

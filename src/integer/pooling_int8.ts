@@ -2,7 +2,7 @@ import { check } from '../errors';
 import { quantizeMultiplier } from '../fixedpoint/quantizeMultiplier';
 import { mbqmDouble, mbqmSingle, splitHigh, splitLow } from '../fixedpoint/kernels';
 import { checkActivationCodes, checkLength, checkShape, checkZeroPoint, codeRange, type ActivationCodes } from './checks';
-import { windowGeometry, type Padding, type Pair } from './geometry';
+import { windowGeometry, type Padding, type Pair, type WindowGeometry } from './geometry';
 
 /** Options of {@link averagePoolInt8} and {@link maxPoolInt8}. */
 export interface PoolInt8Options {
@@ -15,7 +15,7 @@ export interface PoolInt8Options {
 }
 
 function pool(fn: string, input: ActivationCodes, inputShape: readonly number[], filter: readonly [number, number],
-  options: PoolInt8Options, reduce: (codes: ActivationCodes, indices: number[]) => number): ActivationCodes {
+  options: PoolInt8Options, mode: 'average' | 'max'): ActivationCodes {
   checkActivationCodes(fn, 'input', input);
   checkShape(fn, 'inputShape', inputShape, 4, '[batch, height, width, channels]');
   checkLength(fn, 'input', input, inputShape);
@@ -30,28 +30,54 @@ function pool(fn: string, input: ActivationCodes, inputShape: readonly number[],
   const c = g.channels;
   const out = input instanceof Int8Array ? new Int8Array(g.batch * g.outHeight * g.outWidth * c)
     : new Uint8Array(g.batch * g.outHeight * g.outWidth * c);
-  const indices: number[] = [];
+  poolLoops(input, g, filter, mode === 'average', qmin, qmax, out);
+  return out;
+}
+
+/**
+ * The pooling loops of {@link pool} (a function of its own so they are compiled as such): per output pixel, the
+ * window's in-bounds rectangle [y0, y1) × [x0, x1), reduced pixel by pixel into one value per channel (the channels
+ * of a pixel are contiguous), then finished per channel.
+ */
+function poolLoops(input: ActivationCodes, g: WindowGeometry, filter: readonly [number, number], average: boolean,
+  qmin: number, qmax: number, out: ActivationCodes): void {
+  const c = g.channels;
+  const acc = new Int32Array(c);
+  const rowStride = g.inWidth * c;
   let o = 0;
   for (let n = 0; n < g.batch; n++) {
     for (let oy = 0; oy < g.outHeight; oy++) {
+      const top = oy * g.strideHeight - g.padTop;
+      const y0 = Math.max(top, 0);
+      const y1 = Math.min(top + filter[0], g.inHeight);
       for (let ox = 0; ox < g.outWidth; ox++) {
-        for (let ch = 0; ch < c; ch++) {
-          indices.length = 0;
-          for (let ky = 0; ky < filter[0]; ky++) {
-            const iy = oy * g.strideHeight - g.padTop + ky;
-            if (iy < 0 || iy >= g.inHeight) continue;
-            for (let kx = 0; kx < filter[1]; kx++) {
-              const ix = ox * g.strideWidth - g.padLeft + kx;
-              if (ix >= 0 && ix < g.inWidth) indices.push(((n * g.inHeight + iy) * g.inWidth + ix) * c + ch);
-            }
+        const left = ox * g.strideWidth - g.padLeft;
+        const x0 = Math.max(left, 0);
+        const x1 = Math.min(left + filter[1], g.inWidth);
+        const count = Math.max(y1 - y0, 0) * Math.max(x1 - x0, 0);
+        if (count === 0) {
+          // An all-padding window (explicit padding only): the mean is 0/0, stored as 0; the max of nothing clamps to qmin.
+          out.fill(average ? 0 : qmin, o, o + c);
+          o += c;
+          continue;
+        }
+        acc.fill(average ? 0 : -2147483648);
+        for (let iy = y0; iy < y1; iy++) {
+          for (let ix = x0; ix < x1; ix++) {
+            const p = (n * g.inHeight + iy) * rowStride + ix * c;
+            if (average) for (let ch = 0; ch < c; ch++) acc[ch] += input[p + ch];
+            else for (let ch = 0; ch < c; ch++) if (input[p + ch] > acc[ch]) acc[ch] = input[p + ch];
           }
-          const y = reduce(input, indices);
+        }
+        const half = Math.floor(count / 2);
+        for (let ch = 0; ch < c; ch++) {
+          const a = acc[ch];
+          const y = average ? Math.trunc(a > 0 ? (a + half) / count : (a - half) / count) : a;
           out[o++] = y < qmin ? qmin : y > qmax ? qmax : y;
         }
       }
     }
   }
-  return out;
 }
 
 /**
@@ -64,23 +90,13 @@ function pool(fn: string, input: ActivationCodes, inputShape: readonly number[],
  */
 export function averagePoolInt8(input: ActivationCodes, inputShape: readonly number[],
   filterSize: readonly [number, number], options: PoolInt8Options = {}): ActivationCodes {
-  return pool('averagePoolInt8', input, inputShape, filterSize, options, (x, idx) => {
-    let acc = 0;
-    for (const i of idx) acc += x[i];
-    const n = idx.length;
-    const half = Math.floor(n / 2);
-    return Math.trunc(acc > 0 ? (acc + half) / n : (acc - half) / n);
-  });
+  return pool('averagePoolInt8', input, inputShape, filterSize, options, 'average');
 }
 
 /** TFLite's integer MAX_POOL_2D: the largest in-bounds code of each window, clamped to [qmin, qmax]. */
 export function maxPoolInt8(input: ActivationCodes, inputShape: readonly number[],
   filterSize: readonly [number, number], options: PoolInt8Options = {}): ActivationCodes {
-  return pool('maxPoolInt8', input, inputShape, filterSize, options, (x, idx) => {
-    let m = -Infinity;
-    for (const i of idx) if (x[i] > m) m = x[i];
-    return m;
-  });
+  return pool('maxPoolInt8', input, inputShape, filterSize, options, 'max');
 }
 
 /**
@@ -115,10 +131,16 @@ export function globalAveragePoolInt8(input: Int8Array, inputShape: readonly num
   const n = h * w;
   const half = Math.floor(n / 2);
   const out = new Int8Array(batch * c);
+  const zIn = inputQuant.zeroPoint;
+  const sums = new Int32Array(c);
   for (let b = 0; b < batch; b++) {
+    sums.fill(0);
+    for (let p = 0; p < n; p++) {
+      const base = (b * n + p) * c;
+      for (let ch = 0; ch < c; ch++) sums[ch] += input[base + ch];
+    }
     for (let ch = 0; ch < c; ch++) {
-      let acc = 0;
-      for (let p = 0; p < n; p++) acc += input[(b * n + p) * c + ch] - inputQuant.zeroPoint;
+      let acc = sums[ch] - n * zIn; // Σ (x − zIn), exact while H · W < 2^24 (int32 sums of int8 codes)
       acc = single ? mbqmSingle(acc, mh, ml, 31 - q.shift)
         : mbqmDouble(acc, mh, ml, 2 ** Math.max(q.shift, 0), Math.max(-q.shift, 0));
       acc = Math.trunc(acc > 0 ? (acc + half) / n : (acc - half) / n) + outputQuant.zeroPoint;

@@ -162,65 +162,130 @@
         (local.set $pb (i32.add (local.get $pb) (i32.const 16)))
         (br $pixel_block))))
 
-  ;; Depthwise convolution, eight channels at a time with i32x4.extmul of int16 lanes (exact int32 products).
-  ;;   $in, $pix, $npix (any count), $taps, $ntaps as for "conv"; channels padded to $cb blocks of 8
-  ;;   $w      int16 weights [tap][cb * 8]; $bias int32 [cb * 8]; $out int32 [npix + 1][cb * 8] (one scratch row)
-  ;; Two pixels share each weight load.
-  (func (export "depthwise") (param $in i32) (param $pix i32) (param $npix i32) (param $taps i32) (param $ntaps i32)
+  ;; Builds the depthwise kernel's input: for every padded pixel of every row r, blocks of 8 channels whose 16 bytes
+  ;; interleave row r with row r + $dh of the same image, channel by channel: (x[r][c], x[r+dh][c]) for c = 0..7. A
+  ;; row pair is then two vertical taps of one channel side by side, which is what i32x4.dot_i16x8_s sums.
+  ;;   $src    int8 codes [rows][$wp][$c] (padding already filled with the zero point), $rows = batch · $hp
+  ;;   $dst    [rows][$wp][$cb][16] bytes; rows past an image's end pair with themselves (only zero weights read them)
+  ;;   $flip   1 for uint8 codes: x − 128 (an xor of the sign bit) makes them int8; the caller shifts the zero point
+  ;; Channel blocks past $c read the next pixel's bytes; their weights are zero.
+  (func (export "stage_pairs") (param $src i32) (param $dst i32) (param $rows i32) (param $hp i32) (param $wp i32)
+                               (param $c i32) (param $cb i32) (param $dh i32) (param $flip i32)
+    (local $r i32) (local $y i32) (local $a i32) (local $b i32) (local $aend i32) (local $blk i32) (local $rowbytes i32)
+    (local $v v128) (local $sign v128)
+    (local.set $sign (select (v128.const i32x4 0x80808080 0x80808080 0x80808080 0x80808080) (v128.const i32x4 0 0 0 0)
+      (local.get $flip)))
+    (local.set $rowbytes (i32.mul (local.get $wp) (local.get $c)))
+    (block $rows_done
+      (loop $row
+        (br_if $rows_done (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $a (i32.add (local.get $src) (i32.mul (local.get $r) (local.get $rowbytes))))
+        (local.set $b (select (i32.add (local.get $a) (i32.mul (local.get $dh) (local.get $rowbytes))) (local.get $a)
+          (i32.lt_u (i32.add (local.get $y) (local.get $dh)) (local.get $hp))))
+        (local.set $aend (i32.add (local.get $a) (local.get $rowbytes)))
+        (loop $pixel
+          (local.set $blk (i32.const 0))
+          (loop $block
+            (local.set $v (i8x16.shuffle 0 16 1 17 2 18 3 19 4 20 5 21 6 22 7 23
+              (v128.load64_zero (i32.add (local.get $a) (i32.shl (local.get $blk) (i32.const 3))))
+              (v128.load64_zero (i32.add (local.get $b) (i32.shl (local.get $blk) (i32.const 3))))))
+            (v128.store (local.get $dst) (v128.xor (local.get $v) (local.get $sign)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+            (br_if $block (i32.lt_u (local.tee $blk (i32.add (local.get $blk) (i32.const 1))) (local.get $cb))))
+          (local.set $a (i32.add (local.get $a) (local.get $c)))
+          (local.set $b (i32.add (local.get $b) (local.get $c)))
+          (br_if $pixel (i32.lt_u (local.get $a) (local.get $aend))))
+        (local.set $y (i32.add (local.get $y) (i32.const 1)))
+        (if (i32.eq (local.get $y) (local.get $hp)) (then (local.set $y (i32.const 0))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $row))))
+
+  ;; Depthwise convolution over the pair-staged input, four output pixels by eight channels at a time: for every
+  ;; tap pair (two vertical taps), i32x4.dot_i16x8_s of the sign-extended (x[r][c], x[r+dh][c]) pairs with the
+  ;; weights (w[ky][kx][c], w[ky+1][kx][c]) adds both products of four channels at once. Operands are raw int8 codes
+  ;; (the zero point is folded into the bias by the caller: Σ (x − zp) · w = Σ x · w − zp · Σ w), so a lane of one
+  ;; dot is at most 2 · 128 · 128 = 32768 in magnitude; the int32 sums wrap modulo 2^32 like the runtimes'.
+  ;;   $in     pair-staged input (stage_pairs); $pix, $npix (a multiple of 4) as for "conv"
+  ;;   $taps   i32 byte offsets of the $ntp tap pairs; an odd kernel height's last pair has zero second weights
+  ;;   $w      int16 weights [tap pair][$cb][8 channels][2]; $bias int32 [$cb · 8]; $out int32 [$npix][$cb · 8]
+  (func (export "depthwise") (param $in i32) (param $pix i32) (param $npix i32) (param $taps i32) (param $ntp i32)
                              (param $cb i32) (param $w i32) (param $bias i32) (param $out i32)
-    (local $pp i32) (local $pend i32) (local $p0 i32) (local $p1 i32) (local $b i32) (local $boff i32)
-    (local $tp i32) (local $tend i32) (local $off i32) (local $wp i32) (local $wstride i32) (local $o i32)
-    (local $rowbytes i32) (local $x v128) (local $wv v128)
+    (local $pb i32) (local $pend i32) (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32)
+    (local $b i32) (local $boff i32) (local $tp i32) (local $tend i32) (local $off i32) (local $wp i32)
+    (local $wstride i32) (local $o i32) (local $rowbytes i32)
+    (local $x v128) (local $wl v128) (local $wh v128)
     (local $l0 v128) (local $h0 v128) (local $l1 v128) (local $h1 v128)
+    (local $l2 v128) (local $h2 v128) (local $l3 v128) (local $h3 v128)
     (local.set $pend (i32.add (local.get $pix) (i32.shl (local.get $npix) (i32.const 2))))
-    (local.set $tend (i32.add (local.get $taps) (i32.shl (local.get $ntaps) (i32.const 2))))
-    (local.set $wstride (i32.shl (local.get $cb) (i32.const 4)))
+    (local.set $tend (i32.add (local.get $taps) (i32.shl (local.get $ntp) (i32.const 2))))
+    (local.set $wstride (i32.shl (local.get $cb) (i32.const 5)))
     (local.set $rowbytes (i32.shl (local.get $cb) (i32.const 5)))
-    (local.set $pp (local.get $pix))
+    (local.set $pb (local.get $pix))
     (local.set $o (local.get $out))
     (block $pixels_done
-      (loop $pixel_pair
-        (br_if $pixels_done (i32.ge_u (local.get $pp) (local.get $pend)))
-        (local.set $p0 (i32.add (local.get $in) (i32.load (local.get $pp))))
-        ;; an odd last pixel pairs with itself; its second result lands in the scratch row after the output
-        (local.set $p1 (i32.add (local.get $in)
-          (i32.load (select (i32.add (local.get $pp) (i32.const 4)) (local.get $pp)
-            (i32.lt_u (i32.add (local.get $pp) (i32.const 4)) (local.get $pend))))))
+      (loop $pixel_block
+        (br_if $pixels_done (i32.ge_u (local.get $pb) (local.get $pend)))
+        (local.set $p0 (i32.add (local.get $in) (i32.load (local.get $pb))))
+        (local.set $p1 (i32.add (local.get $in) (i32.load offset=4 (local.get $pb))))
+        (local.set $p2 (i32.add (local.get $in) (i32.load offset=8 (local.get $pb))))
+        (local.set $p3 (i32.add (local.get $in) (i32.load offset=12 (local.get $pb))))
         (local.set $b (i32.const 0))
         (block $blocks_done
           (loop $block
             (br_if $blocks_done (i32.ge_u (local.get $b) (local.get $cb)))
             (local.set $boff (i32.shl (local.get $b) (i32.const 4)))
-            (local.set $l0 (v128.load (i32.add (local.get $bias) (i32.shl (local.get $boff) (i32.const 1)))))
-            (local.set $h0 (v128.load offset=16 (i32.add (local.get $bias) (i32.shl (local.get $boff) (i32.const 1)))))
+            (local.set $l0 (v128.load (i32.add (local.get $bias) (i32.shl (local.get $b) (i32.const 5)))))
+            (local.set $h0 (v128.load offset=16 (i32.add (local.get $bias) (i32.shl (local.get $b) (i32.const 5)))))
             (local.set $l1 (local.get $l0))
             (local.set $h1 (local.get $h0))
+            (local.set $l2 (local.get $l0))
+            (local.set $h2 (local.get $h0))
+            (local.set $l3 (local.get $l0))
+            (local.set $h3 (local.get $h0))
             (local.set $tp (local.get $taps))
-            (local.set $wp (i32.add (local.get $w) (local.get $boff)))
-            (block $taps_done
-              (loop $tap
-                (br_if $taps_done (i32.ge_u (local.get $tp) (local.get $tend)))
-                (local.set $off (i32.add (i32.load (local.get $tp)) (local.get $boff)))
-                (local.set $wv (v128.load (local.get $wp)))
-                (local.set $x (v128.load (i32.add (local.get $p0) (local.get $off))))
-                (local.set $l0 (i32x4.add (local.get $l0) (i32x4.extmul_low_i16x8_s (local.get $x) (local.get $wv))))
-                (local.set $h0 (i32x4.add (local.get $h0) (i32x4.extmul_high_i16x8_s (local.get $x) (local.get $wv))))
-                (local.set $x (v128.load (i32.add (local.get $p1) (local.get $off))))
-                (local.set $l1 (i32x4.add (local.get $l1) (i32x4.extmul_low_i16x8_s (local.get $x) (local.get $wv))))
-                (local.set $h1 (i32x4.add (local.get $h1) (i32x4.extmul_high_i16x8_s (local.get $x) (local.get $wv))))
-                (local.set $wp (i32.add (local.get $wp) (local.get $wstride)))
-                (local.set $tp (i32.add (local.get $tp) (i32.const 4)))
-                (br $tap)))
-            (v128.store (i32.add (local.get $o) (i32.shl (local.get $boff) (i32.const 1))) (local.get $l0))
-            (v128.store offset=16 (i32.add (local.get $o) (i32.shl (local.get $boff) (i32.const 1))) (local.get $h0))
-            (v128.store (i32.add (i32.add (local.get $o) (local.get $rowbytes)) (i32.shl (local.get $boff) (i32.const 1)))
-              (local.get $l1))
-            (v128.store offset=16
-              (i32.add (i32.add (local.get $o) (local.get $rowbytes)) (i32.shl (local.get $boff) (i32.const 1)))
-              (local.get $h1))
+            (local.set $wp (i32.add (local.get $w) (i32.shl (local.get $b) (i32.const 5))))
+            (loop $tap
+              (local.set $off (i32.add (i32.load (local.get $tp)) (local.get $boff)))
+              (local.set $wl (v128.load (local.get $wp)))
+              (local.set $wh (v128.load offset=16 (local.get $wp)))
+              (local.set $x (v128.load (i32.add (local.get $p0) (local.get $off))))
+              (local.set $l0 (i32x4.add (local.get $l0)
+                (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.get $x)) (local.get $wl))))
+              (local.set $h0 (i32x4.add (local.get $h0)
+                (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $x)) (local.get $wh))))
+              (local.set $x (v128.load (i32.add (local.get $p1) (local.get $off))))
+              (local.set $l1 (i32x4.add (local.get $l1)
+                (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.get $x)) (local.get $wl))))
+              (local.set $h1 (i32x4.add (local.get $h1)
+                (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $x)) (local.get $wh))))
+              (local.set $x (v128.load (i32.add (local.get $p2) (local.get $off))))
+              (local.set $l2 (i32x4.add (local.get $l2)
+                (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.get $x)) (local.get $wl))))
+              (local.set $h2 (i32x4.add (local.get $h2)
+                (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $x)) (local.get $wh))))
+              (local.set $x (v128.load (i32.add (local.get $p3) (local.get $off))))
+              (local.set $l3 (i32x4.add (local.get $l3)
+                (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.get $x)) (local.get $wl))))
+              (local.set $h3 (i32x4.add (local.get $h3)
+                (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $x)) (local.get $wh))))
+              (local.set $wp (i32.add (local.get $wp) (local.get $wstride)))
+              (br_if $tap (i32.lt_u (local.tee $tp (i32.add (local.get $tp) (i32.const 4))) (local.get $tend))))
+            ;; out[pixel j][b * 8 .. b * 8 + 7]
+            (local.set $off (i32.add (local.get $o) (i32.shl (local.get $b) (i32.const 5))))
+            (v128.store (local.get $off) (local.get $l0))
+            (v128.store offset=16 (local.get $off) (local.get $h0))
+            (local.set $off (i32.add (local.get $off) (local.get $rowbytes)))
+            (v128.store (local.get $off) (local.get $l1))
+            (v128.store offset=16 (local.get $off) (local.get $h1))
+            (local.set $off (i32.add (local.get $off) (local.get $rowbytes)))
+            (v128.store (local.get $off) (local.get $l2))
+            (v128.store offset=16 (local.get $off) (local.get $h2))
+            (local.set $off (i32.add (local.get $off) (local.get $rowbytes)))
+            (v128.store (local.get $off) (local.get $l3))
+            (v128.store offset=16 (local.get $off) (local.get $h3))
             (local.set $b (i32.add (local.get $b) (i32.const 1)))
             (br $block)))
-        (local.set $o (i32.add (local.get $o) (i32.shl (local.get $rowbytes) (i32.const 1))))
-        (local.set $pp (i32.add (local.get $pp) (i32.const 8)))
-        (br $pixel_pair))))
+        (local.set $o (i32.add (local.get $o) (i32.shl (local.get $rowbytes) (i32.const 2))))
+        (local.set $pb (i32.add (local.get $pb) (i32.const 16)))
+        (br $pixel_block))))
 )

@@ -1,5 +1,6 @@
 import type { TensorQParams } from '../../qparams';
 import { roundToGrid, type RoundingProfile } from '../../rounding';
+import { quantizeKernel } from '../../wasm/quantize_kernels';
 
 /**
  * A tensor held as integer codes on one grid: real value = scale · (q − zeroPoint). int8 layers carry Int8Array
@@ -31,12 +32,16 @@ export function sameGrid(a: TensorQParams, b: TensorQParams): boolean {
 /**
  * Codes of float32 values, exactly as the fake-quant executor rounds them (quantizeArray's arithmetic):
  *   q = clamp(round(x / scale) + zeroPoint, qmin, qmax)      x / scale in float32, `rounding` as in rounding.ts
- * A non-finite value throws, naming `what` (the tensor) and the flat index.
+ * through src/wasm/quantize.wat for 64 values or more (bit-exact with the loop here, see test/quant), else in
+ * JavaScript. A non-finite value throws, naming `what` (the tensor) and the flat index.
  */
 export function quantizeValues(x: Float32Array, shape: readonly number[], qp: TensorQParams, rounding: RoundingProfile,
   what: string): Codes {
   const data = newCodes(qp, x.length);
   const { scale, zeroPoint, qmin, qmax } = qp;
+  const kernel = x.length >= 64 ? quantizeKernel() : null;
+  if (kernel && kernel(x, scale, zeroPoint, qmin, qmax, rounding, data)) return { data, shape, qp };
+  // The JavaScript loop: the reference for the WebAssembly one, the fallback, and where a non-finite value is found.
   for (let i = 0; i < x.length; i++) {
     const v = x[i];
     if (v - v !== 0) throw new Error(`integer executor: tensor '${what}' holds ${v} at flat index ${i}; expected finite values`);
@@ -50,7 +55,8 @@ export function quantizeValues(x: Float32Array, shape: readonly number[], qp: Te
 export function dequantizeCodes(c: Codes): Float32Array {
   const out = new Float32Array(c.data.length);
   const { scale, zeroPoint } = c.qp;
-  for (let i = 0; i < out.length; i++) out[i] = (c.data[i] - zeroPoint) * scale;
+  const data = c.data;
+  for (let i = 0; i < out.length; i++) out[i] = (data[i] - zeroPoint) * scale;
   return out;
 }
 
@@ -69,7 +75,8 @@ export function regrid(c: Codes, to: TensorQParams, rounding: RoundingProfile): 
     table[q - qmin] = r < to.qmin ? to.qmin : r > to.qmax ? to.qmax : r;
   }
   const data = newCodes(to, c.data.length);
-  for (let i = 0; i < data.length; i++) data[i] = table[c.data[i] - qmin];
+  const from = c.data;
+  for (let i = 0; i < data.length; i++) data[i] = table[from[i] - qmin];
   return { data, shape: c.shape, qp: to };
 }
 
@@ -92,7 +99,8 @@ export function lookupTable(values: Float32Array, out: TensorQParams, rounding: 
 export function applyTable(c: Codes, table: Int32Array, out: TensorQParams): Codes {
   const data = newCodes(out, c.data.length);
   const qmin = c.qp.qmin;
-  for (let i = 0; i < data.length; i++) data[i] = table[c.data[i] - qmin];
+  const from = c.data;
+  for (let i = 0; i < data.length; i++) data[i] = table[from[i] - qmin];
   return { data, shape: c.shape, qp: out };
 }
 

@@ -5,6 +5,9 @@ import { denseInt8 } from '../../integer/dense_int8';
 import { depthwiseConv2dInt8 } from '../../integer/depthwise_conv2d_int8';
 import { conv2dInt16x8, denseInt16x8, depthwiseConv2dInt16x8, requantize16x8 } from '../../integer/int16x8';
 import { onnxRuntimeOutputScales, tfliteOutputMultipliers } from '../../integer/output_scales';
+import {
+  conv2dInt8Requantized, denseInt8Requantized, depthwiseConv2dInt8Requantized,
+} from '../../integer/requantized_int8';
 import { activationRange } from '../../integer/requantize_codes';
 import type { TensorQParams } from '../../qparams';
 import type { QuantPlan } from '../plan';
@@ -125,6 +128,37 @@ export function accumulate(layer: IntegerLinearLayer, x: Codes, padding: Padding
   const run16 = conv ? conv2dInt16x8 : depthwiseConv2dInt16x8;
   return run16(x.data as Int16Array, x.shape, layer.weights, layer.weightShape,
     { ...geometry, bias: layer.bias as BigInt64Array | undefined });
+}
+
+/**
+ * Output codes of a clamp-activation layer, requantize(accumulate(...)): int8 layers through the fused kernels
+ * (src/integer/requantized_int8.ts, the same codes without the int32 round trip), 16x8 layers through
+ * {@link accumulate} and {@link requantizeLayer}.
+ */
+export function linearLayerCodes(layer: IntegerLinearLayer, x: Codes, padding: Padding | null,
+  strides: readonly [number, number] | null, dilations: readonly [number, number] | null): Codes {
+  if (layer.bits !== 8) return requantizeLayer(layer, accumulate(layer, x, padding, strides, dilations));
+  const params = layer.requantize!;
+  const bias = layer.bias as Int32Array | undefined;
+  const zp = x.qp.zeroPoint;
+  let codes: { values: Int8Array | Int16Array; shape: number[] };
+  if (layer.kind === 'dense') {
+    const inUnits = layer.weightShape[0];
+    const rows = x.data.length / inUnits;
+    const r = denseInt8Requantized(x.data as Int8Array, [rows, inUnits], zp, layer.weights, layer.weightShape, params,
+      { bias, out: newCodes(layer.output, rows * layer.weightShape[1]) });
+    codes = { values: r.values, shape: [...x.shape.slice(0, -1), layer.weightShape[1]] };
+  } else {
+    const run = layer.kind === 'conv2d' ? conv2dInt8Requantized : depthwiseConv2dInt8Requantized;
+    codes = run(x.data as Int8Array, x.shape, zp, layer.weights, layer.weightShape, params,
+      { strides: strides ?? undefined, dilations: dilations ?? undefined, padding: padding ?? undefined, bias });
+  }
+  if (!(codes.values instanceof (layer.output.qmax > 127 ? Int16Array : Int8Array))) {
+    const data = newCodes(layer.output, codes.values.length);
+    data.set(codes.values);
+    return { data, shape: codes.shape, qp: layer.output };
+  }
+  return { data: codes.values, shape: codes.shape, qp: layer.output };
 }
 
 /** Output codes of a clamp-activation layer: the profile's requantization of the accumulators, clamped. */

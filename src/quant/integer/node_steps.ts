@@ -4,10 +4,9 @@ import { activate, applyOp, type NodeWeights } from '../../graph/ops';
 import type { TensorQParams } from '../../qparams';
 import type { RoundingProfile } from '../../rounding';
 import { applyTable, dequantizeCodes, gridValues, lookupTable, newCodes, quantizeValues, type Codes } from './codes';
-import { accumulate, accumulatorsToFloat, requantizeLayer, type IntegerLinearLayer, type IntegerProfile } from './linear_layer';
-import {
-  addCodes, avgPoolCodes, concatCodes, globalAvgPoolCodes, maxPoolCodes, mulCodes, padCodes, reshapeCodes, transposeCodes,
-} from './ops_codes';
+import { accumulate, accumulatorsToFloat, linearLayerCodes, type IntegerLinearLayer, type IntegerProfile } from './linear_layer';
+import { addCodes, concatCodes, mulCodes, padCodes, reshapeCodes, transposeCodes } from './ops_codes';
+import { avgPoolCodes, globalAvgPoolCodes, maxPoolCodes } from './pool_codes';
 
 /** What one integer-precision node needs at run time. */
 export interface IntegerStep {
@@ -35,9 +34,9 @@ export function runInteger(step: IntegerStep, xs: Codes[]): Codes {
   switch (op.kind) {
     case 'conv2d':
     case 'depthwiseConv2d':
-      return requantizeLayer(step.linear!, accumulate(step.linear!, x, op.padding, op.strides, op.dilations));
+      return linearLayerCodes(step.linear!, x, op.padding, op.strides, op.dilations);
     case 'dense':
-      return requantizeLayer(step.linear!, accumulate(step.linear!, x, null, null, null));
+      return linearLayerCodes(step.linear!, x, null, null, null);
     case 'add': return addCodes(node.name, xs[0], xs[1], output, profile);
     case 'mul': return mulCodes(node.name, xs[0], xs[1], output, profile);
     case 'concat': return concatCodes(xs, op.axis, output, profile);
@@ -91,8 +90,9 @@ export function runLookup(step: IntegerStep, x: Codes): Codes {
   if (channels === 1) return applyTable(x, table, step.output);
   const data = newCodes(step.output, x.data.length);
   const qmin = x.qp.qmin;
+  const xd = x.data;
   for (let i = 0, c = 0; i < data.length; i++) {
-    data[i] = table[(x.data[i] - qmin) * channels + c];
+    data[i] = table[(xd[i] - qmin) * channels + c];
     if (++c === channels) c = 0;
   }
   return { data, shape: x.shape, qp: step.output };

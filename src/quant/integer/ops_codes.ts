@@ -1,13 +1,11 @@
 import { quantizeMultiplier } from '../../fixedpoint/quantizeMultiplier';
-import { mbqmDouble, mbqmSingle, splitHigh, splitLow } from '../../fixedpoint/kernels';
+import { mbqmDouble, splitHigh, splitLow } from '../../fixedpoint/kernels';
 import { requantize } from '../../fixedpoint/requantize';
 import { addInt8 } from '../../integer/add_int8';
 import { concatInt8 } from '../../integer/concat_int8';
-import { windowGeometry } from '../../integer/geometry';
-import { averagePoolInt8, globalAveragePoolInt8, maxPoolInt8 } from '../../integer/pooling_int8';
 import type { TensorQParams } from '../../qparams';
-import { roundHalfToEven } from '../../rounding';
-import { newCodes, sameGrid, sizeOf, type Codes } from './codes';
+import { ROUND_MAGIC } from '../../rounding';
+import { newCodes, sizeOf, type Codes } from './codes';
 import type { IntegerProfile } from './linear_layer';
 
 /**
@@ -26,22 +24,50 @@ export function broadcastCodes(x: Codes, shape: readonly number[]): Codes {
     s *= from[d];
   }
   const out = newCodes(x.qp, sizeOf(shape));
-  // Row by row over the outer axes; the innermost axis is a contiguous copy or one repeated code.
+  broadcastRows(x.data, out, shape, strides);
+  return { data: out, shape, qp: x.qp };
+}
+
+// The element loops below are small functions of their own: a hot loop inside a large function is compiled on stack
+// replacement, and the compiled code then deoptimizes on the function's colder code, call after call.
+
+/** Row by row over the outer axes of `shape`; the innermost axis is a contiguous copy or one repeated code. */
+function broadcastRows(xd: Int8Array | Int16Array, out: Int8Array | Int16Array, shape: readonly number[],
+  strides: readonly number[]): void {
+  const rank = shape.length;
   const inner = shape[rank - 1];
   const innerStride = strides[rank - 1];
   const rows = out.length / inner;
-  const index = new Array<number>(rank - 1).fill(0);
+  const index = new Int32Array(rank - 1);
   for (let r = 0, o = 0; r < rows; r++, o += inner) {
     let src = 0;
     for (let d = 0; d < rank - 1; d++) src += index[d] * strides[d];
-    if (innerStride === 0) out.fill(x.data[src], o, o + inner);
-    else out.set(x.data.subarray(src, src + inner), o);
+    if (innerStride === 0) out.fill(xd[src], o, o + inner);
+    else if (inner < 64) for (let k = 0; k < inner; k++) out[o + k] = xd[src + k]; // cheaper than a subarray
+    else out.set(xd.subarray(src, src + inner), o);
     for (let d = rank - 2; d >= 0; d--) {
       if (++index[d] < shape[d]) break;
       index[d] = 0;
     }
   }
-  return { data: out, shape, qp: x.qp };
+}
+
+/** data[i] = clamp(nearbyint(fround(fround(ta[x − amin] · tb[y − bmin]) / so)) + zo, qmin, qmax) (QLinearMul). */
+function mulOrtLoop(xd: Int8Array | Int16Array, yd: Int8Array | Int16Array, ta: Float32Array, tb: Float32Array,
+  amin: number, bmin: number, so: number, zo: number, qmin: number, qmax: number, data: Int8Array | Int16Array): void {
+  const f = Math.fround;
+  for (let i = 0; i < data.length; i++) {
+    const v = f(f(ta[xd[i] - amin] * tb[yd[i] - bmin]) / so);
+    // nearbyint, ties to even (a |v| beyond 2^51 is far outside the clamp either way)
+    const r = v + ROUND_MAGIC - ROUND_MAGIC + zo;
+    data[i] = r < qmin ? qmin : r > qmax ? qmax : r;
+  }
+}
+
+/** p[i] = (x[i] − za) · (y[i] − zb), exact. */
+function productsLoop(xd: Int8Array | Int16Array, za: number, yd: Int8Array | Int16Array, zb: number, p: Int32Array):
+  void {
+  for (let i = 0; i < p.length; i++) p[i] = (xd[i] - za) * (yd[i] - zb);
 }
 
 /** The broadcast shape of two shapes (numpy rules); throws naming the node when they do not broadcast. */
@@ -87,130 +113,31 @@ export function mulCodes(node: string, a: Codes, b: Codes, out: TensorQParams, p
   const zb = y.qp.zeroPoint;
   if (profile === 'onnxruntime') {
     const f = Math.fround;
-    const sa = f(x.qp.scale);
-    const sb = f(y.qp.scale);
     const so = f(out.scale);
-    for (let i = 0; i < data.length; i++) {
-      const v = f(f(f(sa * (x.data[i] - za)) * f(sb * (y.data[i] - zb))) / so);
-      const r = roundHalfToEven(v) + zo;
-      data[i] = r < qmin ? qmin : r > qmax ? qmax : r;
-    }
+    // fround(s · (q − z)) depends on one code: float32 tables over each input's code range.
+    const ta = Float32Array.from({ length: x.qp.qmax - x.qp.qmin + 1 }, (_, k) => f(x.qp.scale) * (x.qp.qmin + k - za));
+    const tb = Float32Array.from({ length: y.qp.qmax - y.qp.qmin + 1 }, (_, k) => f(y.qp.scale) * (y.qp.qmin + k - zb));
+    mulOrtLoop(x.data, y.data, ta, tb, x.qp.qmin, y.qp.qmin, so, zo, qmin, qmax, data);
     return { data, shape, qp: out };
   }
-  const single = profile === 'tflite-single';
+  // The product of two codes is exact and small (|p| <= 65025); MBQM + zero point + clamp is requantize's TFLite
+  // epilogue with one multiplier, so it runs there (WebAssembly for large tensors).
   const q = quantizeMultiplier(Math.fround(x.qp.scale) * Math.fround(y.qp.scale) / Math.fround(out.scale),
-    { singleRounding: single });
+    { singleRounding: profile === 'tflite-single' });
+  const p = new Int32Array(data.length);
+  productsLoop(x.data, za, y.data, zb, p);
+  if (q.shift <= 30) {
+    requantize(p, { profile, multiplier: q.multiplier, shift: q.shift, zeroPoint: zo, qmin, qmax }, p);
+    data.set(p);
+    return { data, shape, qp: out };
+  }
+  // A real multiplier of 2^30 or more (double rounding only): the unchecked kernel saturates every nonzero product.
   const mh = splitHigh(q.multiplier);
   const ml = splitLow(q.multiplier);
-  const left = 2 ** Math.max(q.shift, 0);
-  const right = Math.max(-q.shift, 0);
   for (let i = 0; i < data.length; i++) {
-    const p = (x.data[i] - za) * (y.data[i] - zb);
-    const r = (single ? mbqmSingle(p, mh, ml, 31 - q.shift) : mbqmDouble(p, mh, ml, left, right)) + zo;
+    const r = mbqmDouble(p[i], mh, ml, 2 ** q.shift, 0) + zo;
     data[i] = r < qmin ? qmin : r > qmax ? qmax : r;
   }
-  return { data, shape, qp: out };
-}
-
-/** MAX_POOL_2D on codes (maxPoolInt8); the output keeps the input's grid, as in every runtime. */
-export function maxPoolCodes(x: Codes, poolSize: readonly [number, number], strides: readonly [number, number],
-  padding: 'same' | 'valid'): Codes {
-  const g = windowGeometry('maxPool', x.shape, [poolSize[0], poolSize[1]], [strides[0], strides[1]], 1, padding);
-  const data = maxPoolInt8(x.data as Int8Array, x.shape, [poolSize[0], poolSize[1]], { strides: [strides[0], strides[1]], padding }) as Int8Array;
-  return { data, shape: [g.batch, g.outHeight, g.outWidth, g.channels], qp: x.qp };
-}
-
-/**
- * AVERAGE_POOL_2D over the in-bounds taps (TF's 'same' divides by the taps inside the image):
- *   same grid, tflite-*   TFLite's integer AveragePool (averagePoolInt8): rounded mean of the codes
- *   other grids, tflite-* (TFLite's converter never produces this: it gives AVERAGE_POOL_2D equal grids) one
- *                          fixed-point requantization of the window sum s = Σ(x − z_in) over n taps:
- *                          out = MBQM(s, QuantizeMultiplier(s_in / (s_out · n))) + z_out, in double as TFLite derives
- *                          its multipliers (one rounding, unlike MEAN's multiply-then-divide)
- *   onnxruntime           ORT's QLinearAveragePool, in float: mean = fround(Σ fround(s_in · (x − z_in)) / n),
- *                          out = nearbyint(fround(mean / s_out)) + z_out
- */
-export function avgPoolCodes(x: Codes, poolSize: readonly [number, number], strides: readonly [number, number],
-  padding: 'same' | 'valid', out: TensorQParams, profile: IntegerProfile): Codes {
-  const g = windowGeometry('avgPool', x.shape, [poolSize[0], poolSize[1]], [strides[0], strides[1]], 1, padding);
-  const shape = [g.batch, g.outHeight, g.outWidth, g.channels];
-  if (profile !== 'onnxruntime' && sameGrid(x.qp, out)) {
-    const data = averagePoolInt8(x.data as Int8Array, x.shape, [poolSize[0], poolSize[1]],
-      { strides: [strides[0], strides[1]], padding }) as Int8Array;
-    return { data, shape, qp: out };
-  }
-  const f = Math.fround;
-  const sIn = f(x.qp.scale);
-  const sOut = f(out.scale);
-  const zIn = x.qp.zeroPoint;
-  const single = profile === 'tflite-single';
-  const multipliers = new Map<number, { mh: number; ml: number; shift: number }>();
-  const multiplierFor = (n: number) => {
-    let m = multipliers.get(n);
-    if (!m) {
-      const q = quantizeMultiplier(sIn / (sOut * n), { singleRounding: single });
-      m = { mh: splitHigh(q.multiplier), ml: splitLow(q.multiplier), shift: q.shift };
-      multipliers.set(n, m);
-    }
-    return m;
-  };
-  const data = newCodes(out, sizeOf(shape));
-  const c = g.channels;
-  let o = 0;
-  for (let n = 0; n < g.batch; n++) for (let oy = 0; oy < g.outHeight; oy++) for (let ox = 0; ox < g.outWidth; ox++) {
-    for (let ch = 0; ch < c; ch++) {
-      let sum = 0;
-      let fsum = 0;
-      let taps = 0;
-      for (let ky = 0; ky < poolSize[0]; ky++) {
-        const iy = oy * g.strideHeight - g.padTop + ky;
-        if (iy < 0 || iy >= g.inHeight) continue;
-        for (let kx = 0; kx < poolSize[1]; kx++) {
-          const ix = ox * g.strideWidth - g.padLeft + kx;
-          if (ix < 0 || ix >= g.inWidth) continue;
-          const v = x.data[((n * g.inHeight + iy) * g.inWidth + ix) * c + ch] - zIn;
-          sum += v;
-          fsum = f(fsum + f(sIn * v));
-          taps++;
-        }
-      }
-      let r: number;
-      if (profile === 'onnxruntime') {
-        r = roundHalfToEven(f(f(fsum / taps) / sOut));
-      } else {
-        const { mh, ml, shift } = multiplierFor(taps);
-        r = single ? mbqmSingle(sum, mh, ml, 31 - shift)
-          : mbqmDouble(sum, mh, ml, 2 ** Math.max(shift, 0), Math.max(-shift, 0));
-      }
-      r += out.zeroPoint;
-      data[o++] = r < out.qmin ? out.qmin : r > out.qmax ? out.qmax : r;
-    }
-  }
-  return { data, shape, qp: out };
-}
-
-/**
- * Global average pooling over height and width:
- *   tflite-*     TFLite's int8 MEAN (globalAveragePoolInt8)
- *   onnxruntime  ORT's QLinearGlobalAveragePool (MlasQLinearGlobalAveragePoolNhwc): acc = Σ(x − z_in),
- *                scale = fround(s_in / fround(s_out · n)), out = MLAS requantization of acc (ties to even)
- */
-export function globalAvgPoolCodes(x: Codes, keepDims: boolean, out: TensorQParams, profile: IntegerProfile): Codes {
-  const [batch, h, w, c] = x.shape;
-  const shape = keepDims ? [batch, 1, 1, c] : [batch, c];
-  if (profile !== 'onnxruntime') {
-    const data = globalAveragePoolInt8(x.data as Int8Array, x.shape, x.qp, out, profile);
-    return { data, shape, qp: out };
-  }
-  const n = h * w;
-  const acc = new Int32Array(batch * c);
-  for (let b = 0; b < batch; b++) for (let p = 0; p < n; p++) for (let ch = 0; ch < c; ch++) {
-    acc[b * c + ch] += x.data[(b * n + p) * c + ch] - x.qp.zeroPoint;
-  }
-  const scale = Math.fround(Math.fround(x.qp.scale) / Math.fround(Math.fround(out.scale) * n));
-  const q = requantize(acc, { profile: 'onnxruntime', scale, zeroPoint: out.zeroPoint, qmin: out.qmin, qmax: out.qmax });
-  const data = newCodes(out, q.length);
-  data.set(q);
   return { data, shape, qp: out };
 }
 

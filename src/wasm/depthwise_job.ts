@@ -1,0 +1,85 @@
+import type { WasmConvJob, WasmEpilogue } from './integer_kernels';
+import {
+  chunkedEpilogue, layout, readOutput, roundUp, windowTables, type Context, type IntegerConvExports,
+} from './integer_jobs';
+
+/**
+ * Depthwise: the input, padded with its zero point, is staged as int8 row pairs (stage_pairs) and the zero point is
+ * folded into the bias, bias'_c = bias_c − zp · Σ_taps w_c (modulo 2^32, like the sums), so the kernel multiplies raw
+ * codes. uint8 codes are staged as x − 128 with zero point zp − 128.
+ */
+export function runDepthwise(ctx: Context, job: WasmConvJob, epilogue: WasmEpilogue | null): WasmEpilogue['codes'] {
+  const { wasm, ensure } = ctx;
+  const g = job.geometry;
+  const c = g.channels;
+  const cp = roundUp(c, 8);
+  const cb = cp / 8;
+  const kh = g.kernelHeight;
+  const kw = g.kernelWidth;
+  const pairs = Math.ceil(kh / 2);
+  const ntp = pairs * kw;
+  const hp = g.inHeight + g.padTop + g.padBottom;
+  const wp = g.inWidth + g.padLeft + g.padRight;
+  const pixels = g.batch * g.outHeight * g.outWidth;
+  const pixCount = roundUp(pixels, 4);
+  const rows = g.batch * hp;
+  const { offsets, end } = layout([
+    rows * wp * c + 16, rows * wp * cp * 2, pixCount * 4, ntp * 4, ntp * cp * 4, cp * 4,
+    epilogue ? 0 : pixCount * cp * 4,
+  ]);
+  const [padded, staged, pix, taps, weights, bias, out] = offsets;
+  ensure(end);
+  const unsigned = !(job.input instanceof Int8Array);
+  padInput(wasm, job, padded, hp, wp);
+  wasm.stage_pairs(padded, staged, rows, hp, wp, c, cb, g.dilationHeight, unsigned ? 1 : 0);
+  windowTables(wasm, g, cp * 2, pix, pixCount, taps, 2);
+  // Weights [tap pair][block][8 channels][2]: (w[2j][kx][ch], w[2j + 1][kx][ch]), zero past the kernel and channels.
+  const packed = new Int16Array(wasm.memory.buffer, weights, ntp * cp * 2);
+  packed.fill(0);
+  const f = job.filter;
+  for (let j = 0; j < pairs; j++) {
+    for (let kx = 0; kx < kw; kx++) {
+      const base = (j * kw + kx) * cp * 2;
+      for (let e = 0; e < 2 && 2 * j + e < kh; e++) {
+        const src = ((2 * j + e) * kw + kx) * c;
+        for (let ch = 0; ch < c; ch++) packed[base + 2 * ch + e] = f[src + ch];
+      }
+    }
+  }
+  const zp = unsigned ? job.zeroPoint - 128 : job.zeroPoint;
+  const biasView = new Int32Array(wasm.memory.buffer, bias, cp);
+  biasView.fill(0);
+  for (let ch = 0; ch < c; ch++) {
+    let sum = 0;
+    for (let t = 0; t < kh * kw; t++) sum += f[t * c + ch];
+    biasView[ch] = ((job.bias ? job.bias[ch] : 0) - zp * sum) | 0;
+  }
+  const kernel = (first: number, count: number, outAt: number) =>
+    wasm.depthwise(staged, pix + 4 * first, count, taps, ntp, cb, weights, bias, outAt);
+  if (epilogue) return chunkedEpilogue(ctx, epilogue, pixels, pixCount, c, cp, end, kernel);
+  kernel(0, pixCount, out);
+  return readOutput(wasm, out, pixels, c, cp, job.out);
+}
+
+/** Copies the input into memory as [batch][hp][wp][c] with the padding filled with the zero point's code. */
+function padInput(wasm: IntegerConvExports, job: WasmConvJob, at: number, hp: number, wp: number): void {
+  const g = job.geometry;
+  const c = g.channels;
+  const bytes = new Uint8Array(wasm.memory.buffer, at, g.batch * hp * wp * c);
+  const src = new Uint8Array(job.input.buffer, job.input.byteOffset, job.input.length);
+  const fill = job.zeroPoint & 0xff;
+  const rowBytes = wp * c;
+  const inRow = g.inWidth * c;
+  const left = g.padLeft * c;
+  for (let n = 0; n < g.batch; n++) {
+    const image = n * hp * rowBytes;
+    if (g.padTop > 0) bytes.fill(fill, image, image + g.padTop * rowBytes);
+    for (let y = 0; y < g.inHeight; y++) {
+      const row = image + (y + g.padTop) * rowBytes;
+      if (left > 0) bytes.fill(fill, row, row + left);
+      bytes.set(src.subarray((n * g.inHeight + y) * inRow, (n * g.inHeight + y + 1) * inRow), row + left);
+      if (left + inRow < rowBytes) bytes.fill(fill, row + left + inRow, row + rowBytes);
+    }
+    if (g.padBottom > 0) bytes.fill(fill, image + (g.padTop + g.inHeight) * rowBytes, image + hp * rowBytes);
+  }
+}
