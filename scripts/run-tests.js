@@ -1,6 +1,9 @@
-// Builds the TypeScript and the WebAssembly kernels, and runs every compiled test file under node's test runner; exits non-zero on failure.
+// Builds the TypeScript and the WebAssembly kernels, runs every compiled test file under node's test runner, then
+// the kernel's tests with real Jupyter clients (Python), and prints one closing line "total: N passed, N failed".
+// Exits non-zero when anything fails. Arguments filter the node test files by path; 'kernel' selects the Python
+// kernel tests too (they run by default when no filter is given).
 'use strict';
-const { execFileSync, spawnSync } = require('node:child_process');
+const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -17,13 +20,50 @@ function testFiles(dir) {
   });
 }
 
-const only = process.argv.slice(2);
-const files = testFiles(path.join(root, 'build', 'test'))
-  .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
-  .sort();
-if (files.length === 0) {
-  console.error('run-tests: no test files found');
-  process.exit(1);
+/** Runs a command, echoing its output, and returns its exit status and what it printed. */
+function run(command, args) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => { process.stdout.write(chunk); output += chunk; });
+    child.on('close', (status) => resolve({ status: status === null ? 1 : status, output }));
+  });
 }
-const result = spawnSync(process.execPath, ['--test', ...files], { cwd: root, stdio: 'inherit' });
-process.exit(result.status === null ? 1 : result.status);
+
+function lastNumber(output, pattern) {
+  const matches = [...output.matchAll(pattern)];
+  return matches.length === 0 ? null : Number(matches[matches.length - 1][1]);
+}
+
+async function main() {
+  const only = process.argv.slice(2);
+  const files = testFiles(path.join(root, 'build', 'test')).filter((f) => only.length === 0 || only.some((o) => f.includes(o))).sort();
+  let passed = 0;
+  let failed = 0;
+  let status = 0;
+  if (files.length > 0) {
+    const node = await run(process.execPath, ['--test', ...files]);
+    const p = lastNumber(node.output, /^# pass (\d+)$/gm);
+    const f = lastNumber(node.output, /^# fail (\d+)$/gm);
+    if (p === null || f === null) { console.error('run-tests: could not read the node test summary'); status = 1; }
+    passed += p ?? 0;
+    failed += f ?? 0;
+    status ||= node.status;
+  }
+  if (only.length === 0 || only.includes('kernel')) {
+    const kernel = await run('bash', [path.join(root, 'test', 'kernel', 'run_kernel_tests.sh')]);
+    const match = [...kernel.output.matchAll(/^(\d+) passed, (\d+) failed/gm)].pop();
+    if (!match) { console.error('run-tests: the kernel tests printed no summary'); status = 1; }
+    passed += match ? Number(match[1]) : 0;
+    failed += match ? Number(match[2]) : 0;
+    status ||= kernel.status;
+  }
+  if (files.length === 0 && !(only.length === 0 || only.includes('kernel'))) {
+    console.error('run-tests: no test files matched');
+    status = 1;
+  }
+  console.log(`total: ${passed} passed, ${failed} failed`);
+  process.exit(status || (failed > 0 ? 1 : 0));
+}
+
+main();

@@ -6,10 +6,12 @@ cd "$(dirname "$0")/.."
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
-# Debian packages the project needs at run and test time: the Fashion-MNIST data set.
-debian_packages=(dataset-fashion-mnist)
+# Debian packages the project needs at run and test time: the Fashion-MNIST data set, and the real Jupyter clients
+# the kernel is tested with (jupyter_client, jupyter_kernel_test, nbclient, nbconvert).
+debian_packages=(dataset-fashion-mnist python3-jupyter-client python3-jupyter-kernel-test python3-nbclient python3-nbformat
+  python3-nbconvert jupyter-nbconvert jupyter-core python3-zmq)
 # Extra packages for benchmarks and golden data: PyTorch, the peer the benchmarks compare against.
-if [[ "${QUANTSCOPE_SETUP_BENCH:-0}" == 1 ]]; then debian_packages+=(python3-torch python3-numpy); fi
+if [[ "${QUANTSCOPE_SETUP_BENCH:-0}" == 1 ]]; then debian_packages+=(python3-torch python3-numpy python3-ipykernel); fi
 
 missing=()
 for pkg in "${debian_packages[@]}"; do
