@@ -137,7 +137,8 @@ export function weightsOf(op: Op): Record<string, Weight | null> {
   }
 }
 
-function checkInputs(graph: Graph, given: readonly tf.Tensor[]): void {
+/** Checks a batch against the graph's inputs: count, shape, dtype, and no NaN or Inf. Shared by every executor. */
+export function checkInputs(graph: Graph, given: readonly tf.Tensor[]): void {
   if (given.length !== graph.inputs.length) {
     throw new Error(`run: graph '${graph.name}' takes ${graph.inputs.length} input(s) (${graph.inputs.map((i) => i.name).join(', ')}), got ${given.length}`);
   }
@@ -159,7 +160,8 @@ function checkInputs(graph: Graph, given: readonly tf.Tensor[]): void {
   });
 }
 
-function tapSet(graph: Graph, taps: RunOptions['taps']): Set<string> {
+/** The node names a run taps, resolving aliases; an unknown name throws with the list of layers. */
+export function tapSet(graph: Graph, taps: RunOptions['taps']): Set<string> {
   if (taps === undefined) return new Set();
   if (taps === 'all') return new Set(graph.nodes.map((n) => n.name));
   return new Set(taps.map((name) => {

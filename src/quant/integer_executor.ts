@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Executor, RunOptions } from '../graph/execute';
-import { weightsOf } from '../graph/execute';
+import { checkInputs, tapSet, weightsOf } from '../graph/execute';
 import type { Graph, GraphNode } from '../graph/ir';
 import { applyOp, type NodeWeights } from '../graph/ops';
 import { fp16RoundTrip, fp16RoundTripArray } from '../fp16';
@@ -196,24 +196,3 @@ function uploadWeights(node: GraphNode, fp16: boolean): NodeWeights {
   return out;
 }
 
-function checkInputs(graph: Graph, given: readonly tf.Tensor[]): void {
-  if (given.length !== graph.inputs.length) {
-    throw new Error(`run: graph '${graph.name}' takes ${graph.inputs.length} input(s) (${graph.inputs.map((i) => i.name).join(', ')}), got ${given.length}`);
-  }
-  graph.inputs.forEach((input, k) => {
-    const shape = given[k].shape;
-    const ok = shape.length === input.shape.length && input.shape.every((d, i) => d === null || d === shape[i]);
-    if (!ok) throw new Error(`run: input '${input.name}' of graph '${graph.name}' has shape [${shape.join(', ')}]; the model expects [${input.shape.map((d) => d ?? 'batch').join(', ')}]`);
-    if (given[k].dtype !== 'float32') throw new Error(`run: input '${input.name}' is ${given[k].dtype}; expected float32`);
-  });
-}
-
-function tapSet(graph: Graph, taps: RunOptions['taps']): Set<string> {
-  if (taps === undefined) return new Set();
-  if (taps === 'all') return new Set(graph.nodes.map((n) => n.name));
-  return new Set(taps.map((name) => {
-    const node = graph.nodes.find((n) => n.name === name || n.aliases.includes(name));
-    if (!node) throw new Error(`run: no layer named '${name}' in graph '${graph.name}' to tap; layers: ${graph.nodes.map((n) => n.name).join(', ')}`);
-    return node.name;
-  }));
-}
