@@ -93,3 +93,4 @@ export { layerSensitivity, type SensitivityRow, type SensitivityReport } from '.
 export { compareCalibrations, standardCalibrationMethods, type CalibrationMethodSpec, type CalibrationRow } from './analysis/calibrations';
 export { conv2dInt8Requantized, depthwiseConv2dInt8Requantized, denseInt8Requantized, type RequantizedCodes } from './integer/requantized_int8';
 export { requantizeReference } from './fixedpoint/requantize';
+export { equalizeCrossLayer, outputRanges, inputRanges, type EqualizationResult, type EqualizedPair, type SkippedPair } from './fixes/equalize';
