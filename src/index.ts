@@ -94,3 +94,4 @@ export { compareCalibrations, standardCalibrationMethods, type CalibrationMethod
 export { conv2dInt8Requantized, depthwiseConv2dInt8Requantized, denseInt8Requantized, type RequantizedCodes } from './integer/requantized_int8';
 export { requantizeReference } from './fixedpoint/requantize';
 export { equalizeCrossLayer, outputRanges, inputRanges, type EqualizationResult, type EqualizedPair, type SkippedPair } from './fixes/equalize';
+export { correctBiasEmpirically, type BiasCorrection } from './fixes/bias_correction';
