@@ -59,3 +59,22 @@ export function checkOut(fn: string, out: unknown, shape: readonly number[]): In
     `undefined or an Int32Array of ${n} entries (shape [${shape.join(', ')}])`);
   return out as Int32Array | undefined;
 }
+
+/**
+ * The operand checks shared by the int8 convolutions: NHWC input codes with a fitting zero point, an Int8Array
+ * filter [kh, kw, inChannels, last] whose inChannels match the input, and an options object. `last` names the
+ * filter's last axis in error messages ('outChannels' or 'multiplier').
+ */
+export function checkConvOperands(fn: string, input: unknown, inputShape: unknown, inputZeroPoint: unknown, filter: unknown,
+  filterShape: unknown, last: string, options: unknown): void {
+  checkActivationCodes(fn, 'input', input);
+  checkShape(fn, 'inputShape', inputShape, 4, '[batch, height, width, channels]');
+  checkLength(fn, 'input', input, inputShape);
+  checkZeroPoint(fn, 'inputZeroPoint', inputZeroPoint, input);
+  check(filter instanceof Int8Array, fn, 'filter', filter, 'an Int8Array of weights');
+  checkShape(fn, 'filterShape', filterShape, 4, `[kernelHeight, kernelWidth, inChannels, ${last}]`);
+  checkLength(fn, 'filter', filter, filterShape);
+  check(filterShape[2] === inputShape[3], fn, 'filterShape', filterShape,
+    `inChannels equal to the input's channels (${inputShape[3]})`);
+  check(typeof options === 'object' && options !== null, fn, 'options', options, 'an object or undefined');
+}

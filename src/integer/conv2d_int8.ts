@@ -1,7 +1,7 @@
 import { check } from '../errors';
 import { integerWasmKernels, type IntegerWasmKernels, type WasmConvJob } from '../wasm/integer_kernels';
 import {
-  checkActivationCodes, checkBias32, checkEngine, checkLength, checkOut, checkShape, checkZeroPoint,
+  checkBias32, checkConvOperands, checkEngine, checkOut,
   type ActivationCodes, type IntegerEngine,
 } from './checks';
 import { convLoop } from './conv_loops';
@@ -74,16 +74,7 @@ export interface PreparedInt8Kernel {
 export function prepareConv2dInt8(fn: string, input: ActivationCodes, inputShape: readonly number[],
   inputZeroPoint: number, filter: Int8Array, filterShape: readonly number[],
   options: Conv2dInt8Options | Omit<Conv2dInt8Options, 'out'>, accumulatorsOut = true): PreparedInt8Kernel {
-  checkActivationCodes(fn, 'input', input);
-  checkShape(fn, 'inputShape', inputShape, 4, '[batch, height, width, channels]');
-  checkLength(fn, 'input', input, inputShape);
-  checkZeroPoint(fn, 'inputZeroPoint', inputZeroPoint, input);
-  check(filter instanceof Int8Array, fn, 'filter', filter, 'an Int8Array of weights');
-  checkShape(fn, 'filterShape', filterShape, 4, '[kernelHeight, kernelWidth, inChannels, outChannels]');
-  checkLength(fn, 'filter', filter, filterShape);
-  check(filterShape[2] === inputShape[3], fn, 'filterShape', filterShape,
-    `inChannels equal to the input's channels (${inputShape[3]})`);
-  check(typeof options === 'object' && options !== null, fn, 'options', options, 'an object or undefined');
+  checkConvOperands(fn, input, inputShape, inputZeroPoint, filter, filterShape, 'outChannels', options);
   const outC = filterShape[3];
   checkBias32(fn, options.bias, outC);
   const engine = options.engine ?? 'auto';

@@ -1,7 +1,7 @@
 import { check } from '../errors';
 import { integerWasmKernels, type WasmConvJob } from '../wasm/integer_kernels';
 import {
-  checkActivationCodes, checkBias32, checkEngine, checkLength, checkOut, checkShape, checkZeroPoint,
+  checkBias32, checkConvOperands, checkEngine, checkOut,
   type ActivationCodes,
 } from './checks';
 import type { Conv2dInt8Options, Int32Accumulators, PreparedInt8Kernel } from './conv2d_int8';
@@ -32,16 +32,7 @@ export function depthwiseConv2dInt8(input: ActivationCodes, inputShape: readonly
 export function prepareDepthwiseConv2dInt8(fn: string, input: ActivationCodes, inputShape: readonly number[],
   inputZeroPoint: number, filter: Int8Array, filterShape: readonly number[],
   options: Conv2dInt8Options | Omit<Conv2dInt8Options, 'out'>, accumulatorsOut = true): PreparedInt8Kernel {
-  checkActivationCodes(fn, 'input', input);
-  checkShape(fn, 'inputShape', inputShape, 4, '[batch, height, width, channels]');
-  checkLength(fn, 'input', input, inputShape);
-  checkZeroPoint(fn, 'inputZeroPoint', inputZeroPoint, input);
-  check(filter instanceof Int8Array, fn, 'filter', filter, 'an Int8Array of weights');
-  checkShape(fn, 'filterShape', filterShape, 4, '[kernelHeight, kernelWidth, inChannels, multiplier]');
-  checkLength(fn, 'filter', filter, filterShape);
-  check(filterShape[2] === inputShape[3], fn, 'filterShape', filterShape,
-    `inChannels equal to the input's channels (${inputShape[3]})`);
-  check(typeof options === 'object' && options !== null, fn, 'options', options, 'an object or undefined');
+  checkConvOperands(fn, input, inputShape, inputZeroPoint, filter, filterShape, 'multiplier', options);
   const multiplier = filterShape[3];
   const outC = inputShape[3] * multiplier;
   checkBias32(fn, options.bias, outC);

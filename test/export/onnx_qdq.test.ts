@@ -8,34 +8,24 @@ import { onnx } from 'onnx-proto';
 import { createOnnxRuntimeRunner } from '../../src/export/onnxruntime_executor';
 import { exportQdqOnnx, writeQdqOnnx } from '../../src/export/onnx_qdq';
 import { createExecutor } from '../../src/graph/execute';
-import { foldBatchNorms } from '../../src/graph/fold_batchnorm';
-import { fuseActivations } from '../../src/graph/fuse_activations';
-import { importLayersModel } from '../../src/graph/import_layers';
 import type { Graph } from '../../src/graph/ir';
 import { calibrateGraph, rangesFromHistograms } from '../../src/quant/calibrate_graph';
 import { createFakeQuantExecutor } from '../../src/quant/fake_quant_executor';
 import type { QuantPlan } from '../../src/quant/plan';
 import { useBackend } from '../support/backends';
-import { kitchenSinkModel, saveLayersModel } from '../support/layers_models';
+import { kitchenSinkGraph } from '../support/layers_models';
 import { uniforms } from '../support/random';
 
 async function setup(): Promise<{ graph: Graph; plan: QuantPlan; data: tf.Tensor }> {
   await useBackend('cpu');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qs-qdq-'));
-  try {
-    const model = kitchenSinkModel();
-    const graph = fuseActivations(foldBatchNorms(importLayersModel(await saveLayersModel(model, dir))));
-    model.dispose();
-    const float = createExecutor(graph);
-    const batches = [0, 1, 2].map((k) => tf.tensor4d(uniforms(30 + k, 16 * 16 * 16 * 3, -1, 1), [16, 16, 16, 3]));
-    const ranges = rangesFromHistograms(calibrateGraph(float, batches));
-    float.dispose();
-    tf.dispose(batches);
-    const data = tf.tensor4d(uniforms(99, 32 * 16 * 16 * 3, -1, 1), [32, 16, 16, 3]);
-    return { graph, plan: { defaultPrecision: 'int8', weightGranularity: 'per-channel', activationRanges: ranges, rounding: 'onnx' }, data };
-  } finally {
-    fs.rmSync(dir, { recursive: true });
-  }
+  const graph = await kitchenSinkGraph();
+  const float = createExecutor(graph);
+  const batches = [0, 1, 2].map((k) => tf.tensor4d(uniforms(30 + k, 16 * 16 * 16 * 3, -1, 1), [16, 16, 16, 3]));
+  const ranges = rangesFromHistograms(calibrateGraph(float, batches));
+  float.dispose();
+  tf.dispose(batches);
+  const data = tf.tensor4d(uniforms(99, 32 * 16 * 16 * 3, -1, 1), [32, 16, 16, 3]);
+  return { graph, plan: { defaultPrecision: 'int8', weightGranularity: 'per-channel', activationRanges: ranges, rounding: 'onnx' }, data };
 }
 
 function stats(a: Float32Array, b: Float32Array, classes: number) {

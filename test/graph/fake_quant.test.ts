@@ -1,33 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { createExecutor } from '../../src/graph/execute';
-import { foldBatchNorms } from '../../src/graph/fold_batchnorm';
-import { fuseActivations } from '../../src/graph/fuse_activations';
-import { importLayersModel } from '../../src/graph/import_layers';
 import type { Graph } from '../../src/graph/ir';
 import { calibrateGraph, rangesFromHistograms } from '../../src/quant/calibrate_graph';
 import { createFakeQuantExecutor } from '../../src/quant/fake_quant_executor';
 import { qparamsFromRange } from '../../src/qparams';
 import { int8Activations } from '../../src/scheme';
 import { useBackend, withoutLeaks } from '../support/backends';
-import { kitchenSinkModel, saveLayersModel } from '../support/layers_models';
+import { kitchenSinkGraph } from '../support/layers_models';
 import { uniforms } from '../support/random';
-
-async function kitchenSinkGraph(): Promise<Graph> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qs-fq-'));
-  try {
-    const model = kitchenSinkModel();
-    const graph = importLayersModel(await saveLayersModel(model, dir));
-    model.dispose();
-    return fuseActivations(foldBatchNorms(graph));
-  } finally {
-    fs.rmSync(dir, { recursive: true });
-  }
-}
 
 function batches(n: number, seed: number): tf.Tensor[] {
   return Array.from({ length: n }, (_, k) => tf.tensor4d(uniforms(seed + k, 8 * 16 * 16 * 3, -1, 1), [8, 16, 16, 3]));

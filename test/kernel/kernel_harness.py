@@ -3,6 +3,7 @@ import json
 import os
 import tempfile
 import time
+import unittest
 from queue import Empty
 
 from jupyter_client.manager import KernelManager
@@ -76,6 +77,21 @@ class KernelHarness:
                 self.kc.get_iopub_msg(timeout=0.2)
             except Empty:
                 return
+
+
+class KernelTestCase(unittest.TestCase):
+    """One kernel per test class, its iopub drained before each test."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.k = KernelHarness()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.k.stop()
+
+    def setUp(self):
+        self.k.flush_iopub()
 
 
 def text_of(outputs, name="stdout"):

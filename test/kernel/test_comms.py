@@ -3,21 +3,10 @@ import time
 import unittest
 import uuid
 
-from kernel_harness import KernelHarness
+from kernel_harness import KernelTestCase
 
 
-class CommTests(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.k = KernelHarness()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.k.stop()
-
-    def setUp(self):
-        self.k.flush_iopub()
-
+class CommTests(KernelTestCase):
     def send(self, msg_type, content):
         msg = self.k.kc.session.msg(msg_type, content)
         self.k.kc.shell_channel.send(msg)

@@ -2,21 +2,10 @@
 import time
 import unittest
 
-from kernel_harness import KernelHarness, result_of
+from kernel_harness import KernelHarness, KernelTestCase, result_of
 
 
-class InterruptTests(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.k = KernelHarness()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.k.stop()
-
-    def setUp(self):
-        self.k.flush_iopub()
-
+class InterruptTests(KernelTestCase):
     def interrupt_after(self, msg_id, seconds):
         time.sleep(seconds)
         self.k.km.interrupt_kernel()

@@ -8,7 +8,7 @@ import uuid
 
 import zmq
 
-from kernel_harness import KernelHarness, connection_info, result_of, text_of
+from kernel_harness import KernelTestCase, connection_info, result_of, text_of
 
 
 def frames_for(msg_type, content, key, signature=None):
@@ -23,18 +23,7 @@ def frames_for(msg_type, content, key, signature=None):
     return header["msg_id"], [b"<IDS|MSG>", signature.encode()] + parts
 
 
-class RobustnessTests(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.k = KernelHarness()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.k.stop()
-
-    def setUp(self):
-        self.k.flush_iopub()
-
+class RobustnessTests(KernelTestCase):
     def test_a_cell_that_throws_leaves_the_kernel_and_its_state(self):
         self.k.execute("const kept = 41")
         reply, outputs = self.k.execute('throw new TypeError("bad input")')

@@ -1,31 +1,14 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { createExecutor, type Executor } from '../../src/graph/execute';
-import { foldBatchNorms } from '../../src/graph/fold_batchnorm';
-import { fuseActivations } from '../../src/graph/fuse_activations';
-import { importLayersModel } from '../../src/graph/import_layers';
 import type { Graph } from '../../src/graph/ir';
 import { qparamsFromRange } from '../../src/qparams';
 import { calibrateGraph, rangesFromHistograms } from '../../src/quant/calibrate_graph';
 import type { Range } from '../../src/range';
 import { int8Activations } from '../../src/scheme';
-import { kitchenSinkModel, saveLayersModel } from '../support/layers_models';
 import { uniforms } from '../support/random';
 
-/** The kitchen-sink model imported, batch norms folded and ReLUs fused (as test/graph/fake_quant.test.ts builds it). */
-export async function kitchenSinkGraph(): Promise<Graph> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qs-int-'));
-  try {
-    const model = kitchenSinkModel();
-    const graph = importLayersModel(await saveLayersModel(model, dir));
-    model.dispose();
-    return fuseActivations(foldBatchNorms(graph));
-  } finally {
-    fs.rmSync(dir, { recursive: true });
-  }
-}
+/** The kitchen-sink graph shared with test/graph (folded and fused). */
+export { kitchenSinkGraph } from '../support/layers_models';
 
 /** Seeded image batches [n, 16, 16, 3] in [-1, 1). */
 export function imageBatches(count: number, batch: number, seed: number): tf.Tensor[] {

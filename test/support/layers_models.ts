@@ -1,7 +1,12 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { foldBatchNorms } from '../../src/graph/fold_batchnorm';
+import { fuseActivations } from '../../src/graph/fuse_activations';
+import { importLayersModel } from '../../src/graph/import_layers';
+import type { Graph } from '../../src/graph/ir';
 import { mulberry32 } from './random';
 
 /** Saves a tfjs-layers model as model.json + weights.bin in `dir` (the format the TF.js converter writes). */
@@ -65,4 +70,17 @@ export function kitchenSinkModel(): tfl.LayersModel {
   const model = tfl.model({ inputs: input, outputs: out, name: 'kitchen_sink' });
   randomizeBatchNorms(model, 11);
   return model;
+}
+
+/** The kitchen-sink model saved, imported, batch norms folded and ReLUs fused, as the runtimes prepare a model. */
+export async function kitchenSinkGraph(): Promise<Graph> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qs-sink-'));
+  try {
+    const model = kitchenSinkModel();
+    const graph = importLayersModel(await saveLayersModel(model, dir));
+    model.dispose();
+    return fuseActivations(foldBatchNorms(graph));
+  } finally {
+    fs.rmSync(dir, { recursive: true });
+  }
 }
