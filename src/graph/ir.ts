@@ -14,8 +14,6 @@ export interface Weight {
 /** Activation functions a layer can apply (fused into conv/dense or standalone). */
 export type ActivationFn = 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'tanh' | 'swish' | 'hard_swish' | 'softmax';
 
-export const activationFns: readonly ActivationFn[] = ['linear', 'relu', 'relu6', 'sigmoid', 'tanh', 'swish', 'hard_swish', 'softmax'];
-
 import type { Padding } from '../integer/geometry';
 
 /** Window padding: one definition shared with the integer kernels (src/integer/geometry.ts). */
