@@ -4,7 +4,7 @@
  * these names from the types below, so cells get completion and type-checking for them.
  */
 import * as crypto from 'node:crypto';
-import { displayBundleOf } from './display_bundle';
+import type { MimeBundle } from './display_bundle';
 import { InterruptedError } from './interrupted_error';
 import type { OutputRouter } from './output_router';
 import { createProgressBar, type ProgressBar } from './progress_bar';
@@ -45,6 +45,8 @@ export interface CellApi {
 export interface CellApiDeps {
   readonly router: OutputRouter;
   readonly views: ViewRegistry;
+  /** The bundle of a displayed value (registering an interactive view's actions). */
+  readonly bundleOf: (value: unknown) => MimeBundle;
   /** The running execution's interrupt signal. */
   currentSignal(): AbortSignal;
 }
@@ -58,8 +60,8 @@ export function createCellApi(deps: CellApiDeps): CellApi {
   return {
     display(value) {
       const displayId = newDisplayId();
-      deps.router.current.display(displayBundleOf(value), displayId, false);
-      return { displayId, update: (next) => deps.router.current.display(displayBundleOf(next), displayId, true) };
+      deps.router.current.display(deps.bundleOf(value), displayId, false);
+      return { displayId, update: (next) => deps.router.current.display(deps.bundleOf(next), displayId, true) };
     },
     progress(total, label = '') {
       return createProgressBar(total, label, {

@@ -1,5 +1,5 @@
 import type { CellExecutor, ExecutionOutcome } from './cell_executor';
-import { displayBundleOf } from './display_bundle';
+import type { MimeBundle } from './display_bundle';
 import { compileErrorReport, exceptionReport, interruptReport, type ErrorReport } from './error_report';
 import type { History } from './history';
 import type { JsonObject, JupyterMessage } from './message';
@@ -19,6 +19,8 @@ export interface ExecuteContext {
   readonly history: History;
   readonly router: OutputRouter;
   readonly publish: PublishForRequest;
+  /** The bundle of the cell's value (registering an interactive view's actions). */
+  readonly bundleOf: (value: unknown) => MimeBundle;
 }
 
 export interface ExecuteResult {
@@ -57,7 +59,7 @@ export async function runExecuteRequest(ctx: ExecuteContext): Promise<ExecuteRes
   if (outcome.kind === 'ok') {
     if (outcome.hasValue && !silent) {
       try {
-        const data = displayBundleOf(outcome.value);
+        const data = ctx.bundleOf(outcome.value);
         ctx.publish('execute_result', { execution_count: count, data, metadata: {} });
         const text = data['text/plain'];
         if (storeHistory && typeof text === 'string') ctx.history.recordOutput(count, text);

@@ -7,6 +7,7 @@ import { createMessage, type JsonObject, type JupyterMessage, type KernelIdentit
 import type { OutputRouter } from './output_router';
 import type { Signer } from './signer';
 import type { Transport } from './transport';
+import type { MimeBundle } from './display_bundle';
 import { decodeMessage, encodeMessage, WireError } from './wire';
 
 export interface KernelOptions {
@@ -14,6 +15,8 @@ export interface KernelOptions {
   readonly signer: Signer;
   readonly identity: KernelIdentity;
   readonly router: OutputRouter;
+  /** The bundle of a cell's value (see view_display.ts). */
+  readonly bundleOf: (value: unknown) => MimeBundle;
   readonly comms: (publish: (msgType: 'comm_open' | 'comm_msg' | 'comm_close', content: JsonObject) => void) => CommManager;
   /** Starts the executor (type-checker, prelude, backend); called once, when the first request needs it or sooner. */
   readonly startExecutor: () => Promise<CellExecutor>;
@@ -147,6 +150,7 @@ export class Kernel {
           state: this.state,
           history: this.history,
           router: this.options.router,
+          bundleOf: this.options.bundleOf,
           publish: (type, content) => this.publish(type, content, msg),
         });
         this.options.afterExecute();

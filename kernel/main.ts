@@ -12,6 +12,7 @@ import { kernelInfoContent } from './kernel_info';
 import { newKernelIdentity } from './message';
 import { OutputRouter } from './output_router';
 import { installProcessGuards } from './process_guards';
+import { viewAwareBundleOf } from './view_display';
 import { QUANTSCOPE_COMM_TARGET, quantscopeCommTarget, ViewRegistry } from './quantscope_comm_target';
 import { createSigner } from './signer';
 import { startExecutor } from './start_executor';
@@ -40,12 +41,14 @@ async function main(): Promise<void> {
   const guards = installProcessGuards((kind, err) => {
     router.current.stream('stderr', `${kind}: ${err instanceof Error ? err.stack ?? err.message : util.inspect(err)}\n`);
   });
-  const cellApi = createCellApi({ router, views, currentSignal: () => kernel?.signal ?? new AbortController().signal });
+  const bundleOf = viewAwareBundleOf(views);
+  const cellApi = createCellApi({ router, views, bundleOf, currentSignal: () => kernel?.signal ?? new AbortController().signal });
   kernel = new Kernel({
     transport,
     signer,
     identity: newKernelIdentity(),
     router,
+    bundleOf,
     comms: (publish) => {
       const manager = new CommManager(publish, (text) => log(`comm: ${text}`));
       manager.registerTarget(QUANTSCOPE_COMM_TARGET, quantscopeCommTarget(views));

@@ -95,3 +95,18 @@ export { conv2dInt8Requantized, depthwiseConv2dInt8Requantized, denseInt8Requant
 export { requantizeReference } from './fixedpoint/requantize';
 export { equalizeCrossLayer, outputRanges, inputRanges, type EqualizationResult, type EqualizedPair, type SkippedPair } from './fixes/equalize';
 export { correctBiasEmpirically, type BiasCorrection } from './fixes/bias_correction';
+
+export { loadModel, zooModelPath, ZOO_MODELS, type ZooModelName } from './models/load_model';
+export { fashionMnistDir, REPO_ROOT } from './paths';
+export { requireNode } from './graph/ir';
+export { planAccuracy } from './analysis/accuracy';
+export { planFootprint } from './analysis/schemes';
+export { searchMixedPrecision, budgetTarget, type AccuracyBudget, type MixedPrecisionOptions, type MixedPrecisionResult, type MixedPrecisionTrial } from './fixes/mixed_precision';
+export { QuantSession, quantSession, DEFAULT_SETTINGS, type SessionData, type SessionOptions, type PlanSettings, type ProgressFactory } from './session/quant_session';
+export * from './views/types';
+export { displayable, escapeHtml, JUPYTER_DISPLAY, VIEW_ACTIONS, type Displayable, type ViewActionHandler, type TableFallback } from './views/display';
+export { layerwiseView, DEFAULT_RMSE_OVER_SCALE_THRESHOLD } from './views/layerwise_view';
+export { schemesView, calibrationMethodsView } from './views/schemes_view';
+export { calibrationView } from './views/calibration_view';
+export { distributionView } from './views/distribution_view';
+export { equalizationView } from './views/equalization_view';

@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ImageSet } from '../data/fashion_mnist';
-import type { Executor } from '../graph/execute';
+import { createExecutor, type Executor } from '../graph/execute';
+import type { Graph } from '../graph/ir';
+import { createFakeQuantExecutor } from '../quant/fake_quant_executor';
+import type { QuantPlan } from '../quant/plan';
 
 /** Top-1 accuracy of an executor on a labelled image set, in batches (one batch's activations alive at a time). */
 export function executorAccuracy(executor: Executor, data: ImageSet, batchSize = 250): { correct: number; count: number; accuracy: number } {
@@ -25,5 +28,15 @@ export function* imageBatches(data: ImageSet, batchSize = 100): Generator<tf.Ten
   for (let from = 0; from < data.count; from += batchSize) {
     const n = Math.min(batchSize, data.count - from);
     yield tf.tensor4d(data.images.subarray(from * pixels, (from + n) * pixels), [n, data.height, data.width, 1]);
+  }
+}
+
+/** Top-1 accuracy of a graph in float (plan null) or fake-quantized under `plan`. */
+export function planAccuracy(graph: Graph, plan: QuantPlan | null, data: ImageSet): number {
+  const executor = plan === null ? createExecutor(graph) : createFakeQuantExecutor(graph, plan);
+  try {
+    return executorAccuracy(executor, data).accuracy;
+  } finally {
+    executor.dispose();
   }
 }

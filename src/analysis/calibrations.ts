@@ -2,12 +2,10 @@ import type { StreamingHistogram } from '../calibration/histogram';
 import type { RangeMethod } from '../calibration/histogram_observer';
 import { rangeMethods } from '../calibration/methods';
 import type { ImageSet } from '../data/fashion_mnist';
-import { createExecutor } from '../graph/execute';
 import type { Graph } from '../graph/ir';
-import { createFakeQuantExecutor } from '../quant/fake_quant_executor';
 import { rangesFromHistograms } from '../quant/calibrate_graph';
 import type { QuantPlan } from '../quant/plan';
-import { executorAccuracy } from './accuracy';
+import { planAccuracy } from './accuracy';
 
 /** One calibration method to compare (undefined method: the histogram's min/max). */
 export interface CalibrationMethodSpec {
@@ -41,20 +39,9 @@ export function standardCalibrationMethods(): CalibrationMethodSpec[] {
  */
 export function compareCalibrations(graph: Graph, histograms: ReadonlyMap<string, StreamingHistogram>, data: ImageSet,
   plan: Omit<QuantPlan, 'activationRanges'>, methods: readonly CalibrationMethodSpec[] = standardCalibrationMethods()): CalibrationRow[] {
-  const float = createExecutor(graph);
-  let floatAccuracy: number;
-  try {
-    floatAccuracy = executorAccuracy(float, data).accuracy;
-  } finally {
-    float.dispose();
-  }
+  const floatAccuracy = planAccuracy(graph, null, data);
   return methods.map((m) => {
-    const executor = createFakeQuantExecutor(graph, { ...plan, activationRanges: rangesFromHistograms(histograms, m.method) });
-    try {
-      const accuracy = executorAccuracy(executor, data).accuracy;
-      return { method: m.name, accuracy, delta: 100 * (accuracy - floatAccuracy) };
-    } finally {
-      executor.dispose();
-    }
+    const accuracy = planAccuracy(graph, { ...plan, activationRanges: rangesFromHistograms(histograms, m.method) }, data);
+    return { method: m.name, accuracy, delta: 100 * (accuracy - floatAccuracy) };
   });
 }

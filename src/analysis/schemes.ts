@@ -1,11 +1,10 @@
 import type { ImageSet } from '../data/fashion_mnist';
-import { createExecutor, weightsOf } from '../graph/execute';
+import { weightsOf } from '../graph/execute';
 import type { Graph } from '../graph/ir';
 import type { Range } from '../range';
-import { createFakeQuantExecutor } from '../quant/fake_quant_executor';
 import type { LayerPrecision, QuantPlan } from '../quant/plan';
 import { precisionLookup } from '../quant/plan_params';
-import { executorAccuracy } from './accuracy';
+import { planAccuracy } from './accuracy';
 
 /** One scheme to compare: a plan built on the calibrated ranges, or plain float. */
 export interface SchemeSpec {
@@ -58,19 +57,13 @@ export function compareSchemes(graph: Graph, ranges: ReadonlyMap<string, Range>,
   let floatAccuracy: number | null = null;
   for (const spec of schemes) {
     const plan = spec.plan === 'float' ? null : spec.plan(ranges);
-    const executor = plan === null ? createExecutor(graph) : createFakeQuantExecutor(graph, plan);
-    let accuracy: number;
-    try {
-      accuracy = executorAccuracy(executor, data).accuracy;
-    } finally {
-      executor.dispose();
-    }
+    const accuracy = planAccuracy(graph, plan, data);
     if (plan === null && floatAccuracy === null) floatAccuracy = accuracy;
     const row: SchemeRow = {
       scheme: spec.name,
       accuracy,
       delta: floatAccuracy === null ? NaN : 100 * (accuracy - floatAccuracy),
-      ...footprint(graph, plan),
+      ...planFootprint(graph, plan),
     };
     rows.push(row);
     options.onScheme?.(row);
@@ -80,7 +73,7 @@ export function compareSchemes(graph: Graph, ranges: ReadonlyMap<string, Range>,
 }
 
 /** Stored weight bytes and float-layer count under a plan (null: the float model). */
-function footprint(graph: Graph, plan: QuantPlan | null): { modelBytes: number; layersInFloat: number } {
+export function planFootprint(graph: Graph, plan: QuantPlan | null): { modelBytes: number; layersInFloat: number } {
   const precisionOf = plan ? precisionLookup(graph, plan, 'compareSchemes') : () => 'float' as LayerPrecision;
   let bytes = 0;
   let inFloat = 0;

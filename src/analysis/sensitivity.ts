@@ -1,9 +1,7 @@
 import type { ImageSet } from '../data/fashion_mnist';
-import { createExecutor } from '../graph/execute';
 import type { Graph } from '../graph/ir';
-import { createFakeQuantExecutor } from '../quant/fake_quant_executor';
 import type { LayerPrecision, QuantPlan } from '../quant/plan';
-import { executorAccuracy } from './accuracy';
+import { planAccuracy } from './accuracy';
 
 /** One layer's sensitivity: accuracy with only it quantized, and with only it kept in float. */
 export interface SensitivityRow {
@@ -34,14 +32,7 @@ export function layerSensitivity(graph: Graph, plan: QuantPlan, data: ImageSet, 
   const weighted = graph.nodes.filter((n) => n.op.kind === 'conv2d' || n.op.kind === 'depthwiseConv2d' || n.op.kind === 'dense');
   const layers = options.layers ?? weighted.map((n) => n.name);
   if (layers.length === 0) throw new Error(`layerSensitivity: graph '${graph.name}' has no quantizable (conv, depthwise or dense) layer`);
-  const evaluate = (p: QuantPlan | null) => {
-    const e = p === null ? createExecutor(graph) : createFakeQuantExecutor(graph, p);
-    try {
-      return executorAccuracy(e, data).accuracy;
-    } finally {
-      e.dispose();
-    }
-  };
+  const evaluate = (p: QuantPlan | null) => planAccuracy(graph, p, data);
   const floatAccuracy = evaluate(null);
   const quantizedAccuracy = evaluate(plan);
   const quantizedPrecision = plan.defaultPrecision === 'float' ? 'int8' : plan.defaultPrecision;

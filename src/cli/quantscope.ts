@@ -18,21 +18,16 @@ import { compareCalibrations } from '../analysis/calibrations';
 import { layerwiseError } from '../analysis/layerwise';
 import { compareSchemes } from '../analysis/schemes';
 import { describeBackend, initBackend } from '../backend';
-import { DEBIAN_FASHION_MNIST_DIR, loadFashionMnist } from '../data/fashion_mnist';
+import { loadFashionMnist } from '../data/fashion_mnist';
 import { writeEncodings } from '../export/encodings';
 import { writeQdqOnnx } from '../export/onnx_qdq';
 import { createExecutor } from '../graph/execute';
-import { foldBatchNorms } from '../graph/fold_batchnorm';
-import { fuseActivations } from '../graph/fuse_activations';
-import { importGraphModel } from '../graph/import_graph_model';
-import { importLayersModel } from '../graph/import_layers';
-import { importOnnx } from '../graph/import_onnx';
-import type { Graph } from '../graph/ir';
+import { loadModel } from '../models/load_model';
+import { fashionMnistDir } from '../paths';
 import { calibrateGraph, rangesFromHistograms } from '../quant/calibrate_graph';
 import type { QuantPlan } from '../quant/plan';
 import { formatTable } from './table';
 
-const root = path.resolve(__dirname, '../../..');
 const USAGE = 'usage: quantscope compare|analyze|export MODEL [--data DIR] [--calibration N] [--eval N] [--out DIR] [--json]';
 
 interface Args {
@@ -62,25 +57,10 @@ function parseArgs(argv: readonly string[]): Args {
     if (!Number.isInteger(n) || n < 1) throw new Error(`quantscope: --${name} must be a positive integer, got '${v}'`);
     return n;
   };
-  const defaultData = fs.existsSync(DEBIAN_FASHION_MNIST_DIR) ? DEBIAN_FASHION_MNIST_DIR : path.join(root, 'data', 'fashion-mnist-subset');
   return {
-    command, model, data: flag('data') ?? defaultData, calibration: count('calibration', 500), evaluation: count('eval', 1000),
+    command, model, data: flag('data') ?? fashionMnistDir(), calibration: count('calibration', 500), evaluation: count('eval', 1000),
     out: flag('out'), json: rest.includes('--json'),
   };
-}
-
-/** Imports a model by file type or zoo name, folds batch norms and fuses ReLUs as the runtimes do. */
-export function loadModel(spec: string): Graph {
-  const zoo = path.join(root, 'models', 'zoo', spec, 'model.json');
-  const file = fs.existsSync(zoo) ? zoo : spec;
-  if (!fs.existsSync(file)) throw new Error(`quantscope: no model file or zoo model named '${spec}' (zoo: resnet, mobilenet_v2, efficientnet)`);
-  let graph: Graph;
-  if (file.endsWith('.onnx')) graph = importOnnx(file);
-  else {
-    const format = JSON.parse(fs.readFileSync(file, 'utf8')).format;
-    graph = format === 'graph-model' ? importGraphModel(file) : importLayersModel(file);
-  }
-  return fuseActivations(foldBatchNorms(graph));
 }
 
 async function main(): Promise<void> {

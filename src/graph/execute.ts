@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { findNode, type Graph, type GraphNode, type Op, type Weight } from './ir';
+import { requireNode, type Graph, type GraphNode, type Op, type Weight } from './ir';
 import { applyOp, type NodeWeights } from './ops';
 
 /** Options of one run. */
@@ -58,8 +58,7 @@ export function createExecutor(graph: Graph, hooks: ExecutorHooks = {}): GraphEx
     graph,
     applyNode(name, inputs) {
       if (disposed) throw new Error(`applyNode: the executor of graph '${graph.name}' was disposed`);
-      const node = findNode(graph, name);
-      if (!node) throw new Error(`applyNode: no layer named '${name}' in graph '${graph.name}'`);
+      const node = requireNode(graph, name, 'applyNode');
       if (inputs.length !== node.inputs.length) throw new Error(`applyNode: layer '${name}' takes ${node.inputs.length} input(s), got ${inputs.length}`);
       return compute(node, inputs);
     },
@@ -165,8 +164,6 @@ export function tapSet(graph: Graph, taps: RunOptions['taps']): Set<string> {
   if (taps === undefined) return new Set();
   if (taps === 'all') return new Set(graph.nodes.map((n) => n.name));
   return new Set(taps.map((name) => {
-    const node = findNode(graph, name);
-    if (!node) throw new Error(`run: no layer named '${name}' in graph '${graph.name}' to tap; layers: ${graph.nodes.map((n) => n.name).join(', ')}`);
-    return node.name;
+    return requireNode(graph, name, 'run (taps)').name;
   }));
 }

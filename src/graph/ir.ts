@@ -4,6 +4,7 @@
  * arrays with shapes (transforms return new graphs and never mutate), activations are NHWC, and the node list is in
  * topological order. `source` records the original layer class so reports speak the user's vocabulary.
  */
+import { nearestName } from './nearest_name';
 
 /** A constant tensor: row-major float32 data and its shape. */
 export interface Weight {
@@ -80,6 +81,19 @@ export interface Graph {
 /** The node producing a tensor name, following aliases; undefined if no node has that name. */
 export function findNode(graph: Graph, name: string): GraphNode | undefined {
   return graph.nodes.find((n) => n.name === name || n.aliases.includes(name));
+}
+
+/**
+ * The node named `name` (or aliased so), or an error from `fn` that names the graph and suggests the nearest layer
+ * name, for user-typed names.
+ */
+export function requireNode(graph: Graph, name: string, fn: string, accept: (node: GraphNode) => boolean = () => true, what = 'layer'): GraphNode {
+  const node = findNode(graph, name);
+  if (node !== undefined && accept(node)) return node;
+  if (node !== undefined) throw new Error(`${fn}: '${name}' in graph '${graph.name}' is a ${node.op.kind} (${node.source}), not a ${what}`);
+  const candidates = graph.nodes.filter(accept).flatMap((n) => [n.name, ...n.aliases]);
+  const nearest = nearestName(name, candidates);
+  throw new Error(`${fn}: graph '${graph.name}' has no ${what} named '${name}'${nearest === null ? '' : `; did you mean '${nearest}'?`}`);
 }
 
 /** Every node that reads `name`. */

@@ -1,7 +1,7 @@
 import { quantizeBias } from '../bias';
 import { extent } from '../calibration/observer';
 import { perChannelMinMaxObserver } from '../calibration/per_channel_observer';
-import { findNode, type Graph, type GraphNode, type Weight } from '../graph/ir';
+import { requireNode, type Graph, type GraphNode, type Weight } from '../graph/ir';
 import { qparamsFromChannelRanges, qparamsFromRange, type QParams, type TensorQParams } from '../qparams';
 import { dequantizeArray, quantizeArray } from '../quantize/quantize_array';
 import { int16Activations, int8Activations, intScheme } from '../scheme';
@@ -17,9 +17,7 @@ import { layerPrecisions, type LayerPrecision, type QuantPlan } from './plan';
 export function precisionLookup(graph: Graph, plan: QuantPlan, fn: string): (node: GraphNode) => LayerPrecision {
   const overrides = plan.layerPrecision ?? {};
   for (const [name, p] of Object.entries(overrides)) {
-    if (!findNode(graph, name)) {
-      throw new Error(`${fn}: layer '${name}' in the precision map is not in graph '${graph.name}'; layers: ${graph.nodes.map((n) => n.name).join(', ')}`);
-    }
+    requireNode(graph, name, `${fn} (layerPrecision)`);
     if (!layerPrecisions.includes(p)) throw new Error(`${fn}: precision '${p}' of layer '${name}' is not one of ${layerPrecisions.join(', ')}`);
   }
   if (!layerPrecisions.includes(plan.defaultPrecision)) {

@@ -110,7 +110,7 @@ test('a dense layer computes fq(x) fq(W) + bias_int32 exactly as the formula say
   tf.dispose([x, y]);
   fq.dispose();
   assert.throws(() => createFakeQuantExecutor(graph, { defaultPrecision: 'int8', weightGranularity: 'per-tensor', activationRanges: ranges, layerPrecision: { fc9: 'float' } }),
-    /layer 'fc9' in the precision map is not in graph 'one_dense'; layers: fc/);
+    /\(layerPrecision\): graph 'one_dense' has no layer named 'fc9'; did you mean 'fc'\?/);
   assert.throws(() => createFakeQuantExecutor(graph, { defaultPrecision: 'int8', weightGranularity: 'per-tensor', activationRanges: new Map() }),
     /no calibrated range for tensor 'x' of graph 'one_dense'; calibrate the model first/);
 });

@@ -98,7 +98,7 @@ test('taps stream every layer output and the executor frees intermediates as it 
     assert.deepEqual(shapes.get('stem_conv'), [1, 8, 8, 8]);
     assert.deepEqual(shapes.get('dw'), [1, 8, 8, 16]);
     assert.deepEqual(shapes.get('concat'), [1, 8, 8, 24]);
-    assert.throws(() => executor.run(x, { taps: ['nope'] }), /run: no layer named 'nope' in graph 'kitchen_sink' to tap/);
+    assert.throws(() => executor.run(x, { taps: ['nope'] }), /run \(taps\): graph 'kitchen_sink' has no layer named 'nope'; did you mean/);
     const poisoned = tf.tensor4d(uniforms(4, 16 * 16 * 3, 0, 1).map((v, i) => (i === 77 ? NaN : v)), [1, 16, 16, 3]);
     assert.throws(() => executor.run(poisoned), /run: input 'image' of graph 'kitchen_sink' holds NaN at flat index 77; inputs must be finite/);
     poisoned.dispose();
