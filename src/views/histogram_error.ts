@@ -63,6 +63,7 @@ export function histogramQuantError(histogram: ViewHistogram, range: ViewRange, 
   if (!(Number.isInteger(grid.bits) && grid.bits >= 1 && grid.bits <= 32)) fail('grid.bits', String(grid.bits), 'an integer in 1..32');
   const { min, max } = gridRange(range, grid.symmetric);
   const scale = (max - min) / (2 ** grid.bits - 1);
+  const scale3 = scale * scale * scale;
 
   let total = 0;
   let power = 0;
@@ -78,18 +79,12 @@ export function histogramQuantError(histogram: ViewHistogram, range: ViewRange, 
     if (c > 0) {
       const density = c / (b - a);
       total += c;
-      power += density * (b * b * b - a * a * a) / 3;
-      if (a < min) { // part below min, squared distance to min
-        const top = Math.min(b, min);
-        clipping += density * ((min - a) ** 3 - (min - top) ** 3) / 3;
-      }
-      if (b > max) { // part above max
-        const bottom = Math.max(a, max);
-        clipping += density * ((b - max) ** 3 - (bottom - max) ** 3) / 3;
-      }
+      power += density * (cube(b) - cube(a)) / 3;
+      if (a < min) clipping += density * (cube(min - a) - cube(min - Math.min(b, min))) / 3; // below min
+      if (b > max) clipping += density * (cube(b - max) - cube(Math.max(a, max) - max)) / 3; // above max
       const lo = Math.max(a, min);
       const hi = Math.min(b, max);
-      if (hi > lo && scale > 0) rounding += density * scale ** 3 * roundingIntegral((lo - min) / scale, (hi - min) / scale);
+      if (hi > lo && scale > 0) rounding += density * scale3 * roundingIntegral((lo - min) / scale, (hi - min) / scale);
     }
     a = b;
   }
@@ -123,7 +118,11 @@ function roundingIntegral(t0: number, t1: number): number {
 
 /** The integral over s in [0, f], 0 <= f <= 1, of (s - round(s))^2: s^3 / 3 up to the midpoint, then 1/12 - (1 - f)^3 / 3. */
 function periodIntegral(f: number): number {
-  return f <= 0.5 ? (f * f * f) / 3 : 1 / 12 - ((1 - f) ** 3) / 3;
+  return f <= 0.5 ? cube(f) / 3 : 1 / 12 - cube(1 - f) / 3;
+}
+
+function cube(x: number): number {
+  return x * x * x;
 }
 
 function fail(arg: string, value: string, expected: string): never {

@@ -118,7 +118,7 @@ const CHECKERS: Readonly<Record<ViewKind, (o: JsonRecord) => void>> = {
     field(o, 'tensor', str);
     const bins = histogramEdges(o);
     const counts = field(o, 'counts', sized(bins, 'one per bin', list(nonNegative)));
-    if (!counts.some((c) => c > 0)) reject('counts', 'all 0', 'at least one positive count (an empty histogram has no range)');
+    if (!counts.some((c) => c > 0)) reject('counts', counts, 'at least one positive count (an empty histogram has no range)');
     field(o, 'bits', bitsOf);
     field(o, 'symmetric', bool);
     field(o, 'methods', list((v, p) => {

@@ -1,0 +1,103 @@
+import { percentileRange } from '../../../src/calibration/methods/percentile';
+import { histogramQuantError, type HistogramQuantError } from '../../../src/views/histogram_error';
+import type { CalibrationView, ViewRange } from '../../../src/views/types';
+import { formatNumber, formatRange } from './format';
+import { axis, baseLayout, binGeometry, verticalLine, plotText, type Figure, type Theme } from './figure';
+
+/** A range to compare, with the name it shows under. */
+export interface LabelledRange {
+  readonly label: string;
+  readonly range: ViewRange;
+}
+
+/** One bar of the error figure: a range and its expected quantization error. */
+export interface ScoredRange extends LabelledRange {
+  readonly error: HistogramQuantError;
+}
+
+/**
+ * The range the library's percentile method picks on the view's histogram: 'abs' for a symmetric grid, 'two-sided'
+ * otherwise (the modes `rangeMethods.percentile` uses), so the slider at 99.99 lands on the range "percentile 99.99"
+ * was calibrated with. The library's method reads uniform bins; returns null when the edges are not uniform (to
+ * 1e-6 of a bin) or when a two-sided percentile is 50 or less.
+ */
+export function percentileRangeOf(view: CalibrationView, percentile: number): ViewRange | null {
+  const n = view.counts.length;
+  const lo = view.edges[0];
+  const binWidth = (view.edges[n] - lo) / n;
+  for (let i = 1; i < n; i++) {
+    if (Math.abs(view.edges[i] - (lo + i * binWidth)) > 1e-6 * binWidth) return null;
+  }
+  if (!view.symmetric && !(percentile > 50)) return null;
+  return percentileRange({ lo, binWidth, counts: Float64Array.from(view.counts) },
+    { percentile, mode: view.symmetric ? 'abs' : 'two-sided' });
+}
+
+/** The expected error of each range on the view's histogram and grid. */
+export function rangeErrors(view: CalibrationView, ranges: readonly LabelledRange[]): ScoredRange[] {
+  return ranges.map((r) => ({ ...r, error: histogramQuantError(view, r.range, view) }));
+}
+
+/**
+ * The histogram with the selected range shaded and each method's range as a pair of dotted lines in its own colour
+ * (methods in `view.methods` order take `theme.series` in turn).
+ */
+export function calibrationHistogramFigure(view: CalibrationView, selected: LabelledRange, theme: Theme): Figure {
+  const { centers, widths } = binGeometry(view.edges);
+  const positive = view.counts.filter((c) => c > 0);
+  const spread = Math.max(...positive) / Math.min(...positive);
+  const methodLines = view.methods.flatMap((m, i) => {
+    const color = theme.series[i % theme.series.length];
+    return [verticalLine(m.min, color, 'dot'), verticalLine(m.max, color, 'dot')];
+  });
+  return {
+    data: [
+      { type: 'bar', name: plotText(view.tensor), x: centers, y: view.counts, width: widths, marker: { color: theme.primary, opacity: 0.7 },
+        hovertemplate: '%{x}: %{y}<extra></extra>' },
+      // Invisible points give each method a legend entry in its line colour.
+      ...view.methods.map((m, i) => ({
+        type: 'scatter', mode: 'lines', name: `${plotText(m.method)} ${formatRange(m)}`, x: [m.min, m.max], y: [null, null],
+        line: { color: theme.series[i % theme.series.length], dash: 'dot' }, hoverinfo: 'skip',
+      })),
+    ],
+    layout: {
+      ...baseLayout(theme, 300),
+      bargap: 0,
+      showlegend: true,
+      legend: { orientation: 'v', x: 1.02, y: 1, font: { color: theme.text } },
+      margin: { l: 64, r: 8, t: 16, b: 48 },
+      xaxis: axis(theme, { title: { text: 'value' } }),
+      yaxis: axis(theme, { title: { text: 'count' }, type: spread > 1000 ? 'log' : 'linear' }),
+      shapes: [
+        {
+          type: 'rect', xref: 'x', yref: 'paper', x0: selected.range.min, x1: selected.range.max, y0: 0, y1: 1,
+          fillcolor: theme.secondary, opacity: 0.12, line: { width: 0 },
+        },
+        verticalLine(selected.range.min, theme.secondary, 'solid'),
+        verticalLine(selected.range.max, theme.secondary, 'solid'),
+        ...methodLines,
+      ],
+    },
+  };
+}
+
+/** Expected MSE of each range as a horizontal bar split into clipping and rounding, the selected range first. */
+export function calibrationErrorFigure(errors: readonly ScoredRange[], theme: Theme): Figure {
+  const labels = errors.map((e) => `${plotText(e.label)} ${formatRange(e.error.range)}`);
+  const hover = errors.map((e) => `MSE ${formatNumber(e.error.mse)}, SQNR ${formatNumber(e.error.sqnrDb)} dB`);
+  return {
+    data: [
+      { type: 'bar', orientation: 'h', name: 'clipping', y: labels, x: errors.map((e) => e.error.clipping), marker: { color: theme.warn },
+        hovertext: hover, hoverinfo: 'x+text' },
+      { type: 'bar', orientation: 'h', name: 'rounding', y: labels, x: errors.map((e) => e.error.rounding), marker: { color: theme.primary },
+        hovertext: hover, hoverinfo: 'x+text' },
+    ],
+    layout: {
+      ...baseLayout(theme, 60 + 34 * errors.length),
+      barmode: 'stack',
+      margin: { l: 8, r: 24, t: 32, b: 40 },
+      xaxis: axis(theme, { title: { text: 'expected MSE per value' }, exponentformat: 'e' }),
+      yaxis: axis(theme, { autorange: 'reversed' }),
+    },
+  };
+}
