@@ -1,4 +1,6 @@
 import * as util from 'node:util';
+// The views module itself, not src/index: loading the whole library (tfjs) would delay kernel_info.
+import { escapeHtml } from '../src/views/display';
 import type { Json, JsonObject } from './message';
 
 /** MIME type -> data, as display_data and execute_result carry it. */
@@ -91,10 +93,7 @@ export function viewBundle(view: JsonObject, text?: string): MimeBundle {
   return withFallbacks(text === undefined ? { [mime]: view } : { [mime]: view, 'text/plain': text });
 }
 
-/** Escapes the five HTML-special characters, so data never becomes markup. */
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
-}
+export { escapeHtml };
 
 export function inspectValue(value: unknown): string {
   return util.inspect(value, { depth: 4, colors: false, maxArrayLength: 100, breakLength: 100 });

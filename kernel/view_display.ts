@@ -24,8 +24,9 @@ export function viewAwareBundleOf(views: ViewRegistry): (value: unknown) => Mime
     for (const name of listed) {
       const handler = typeof name === 'string' ? handlers[name] : undefined;
       if (typeof handler !== 'function') throw new TypeError(`view '${id}' lists action ${JSON.stringify(name)} but has no handler for it`);
-      // Round-trip through JSON: a handler's result may hold typed arrays or NaN, which the wire cannot carry.
-      actions[name as string] = async (request) => JSON.parse(JSON.stringify((await (handler as (r: unknown) => unknown)(request)) ?? null));
+      // Round-trip through JSON: a handler's result may hold typed arrays (sent as arrays) or NaN (sent as null).
+      actions[name as string] = async (request) => JSON.parse(JSON.stringify((await (handler as (r: unknown) => unknown)(request)) ?? null,
+        (_key, v: unknown) => (ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : v)));
     }
     views.register(id, actions);
     return bundle;

@@ -39,9 +39,29 @@ test('quantscope export writes the QDQ model and the encodings; analyze prints a
 test('quantscope reports a missing model and bad flags clearly and exits non-zero', () => {
   const r = run('compare', 'no_such_model', '--data', subset);
   assert.notEqual(r.status, 0);
-  assert.match(r.stderr, /no model file or zoo model named 'no_such_model'/);
+  assert.match(r.stderr, /loadModel: no file 'no_such_model' and no zoo model of that name \(zoo: resnet, mobilenet_v2, efficientnet\)/);
+  const near = run('compare', 'resnt', '--data', subset);
+  assert.match(near.stderr, /did you mean the zoo model 'resnet'\?/);
   const b = run('compare', 'resnet', '--eval', 'many');
   assert.match(b.stderr, /--eval must be a positive integer, got 'many'/);
   const u = run('frobnicate');
-  assert.match(u.stderr, /usage: quantscope compare\|analyze\|export/);
+  assert.match(u.stderr, /usage: quantscope compare\|analyze\|export\|doctor/);
+  const d = run('doctor', 'resnet', '--budget', '-1');
+  assert.match(d.stderr, /--budget must be a number of accuracy points >= 0, got '-1'/);
+});
+
+test('quantscope doctor --json prints the report and --out writes its JSON and HTML', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qs-doctor-'));
+  try {
+    const r = run('doctor', 'resnet', '--data', subset, '--calibration', '100', '--eval', '100', '--budget', '1', '--out', dir, '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.model, 'resnet');
+    assert.deepEqual(report.budget, { points: 1 });
+    assert.ok(report.candidates.some((c: { name: string }) => c.name === report.recommendation.name));
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['resnet.doctor.html', 'resnet.doctor.json']);
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, 'resnet.doctor.json'), 'utf8')), report);
+  } finally {
+    fs.rmSync(dir, { recursive: true });
+  }
 });

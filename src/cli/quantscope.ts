@@ -5,6 +5,8 @@
  *   quantscope compare MODEL [--data DIR] [--calibration N] [--eval N] [--json]   schemes and calibration methods
  *   quantscope analyze MODEL [--data DIR] [--calibration N] [--eval N] [--json]   layerwise error of INT8 per-channel
  *   quantscope export MODEL --out DIR [--data DIR] [--calibration N]             QDQ ONNX + encodings JSON
+ *   quantscope doctor MODEL [--data DIR] [--out DIR] [--budget POINTS] [--json]  best-practice walk, recommendation,
+ *                                                                                JSON + self-contained HTML report
  *
  * MODEL is a TF.js model.json (LayersModel or GraphModel), an .onnx file, or a zoo name (resnet, mobilenet_v2,
  * efficientnet). DIR holds Fashion-MNIST IDX files (default: Debian's dataset-fashion-mnist, else the committed
@@ -22,13 +24,16 @@ import { loadFashionMnist } from '../data/fashion_mnist';
 import { writeEncodings } from '../export/encodings';
 import { writeQdqOnnx } from '../export/onnx_qdq';
 import { createExecutor } from '../graph/execute';
+import { doctor } from '../doctor/doctor';
+import { doctorText, writeDoctorReport } from '../doctor/doctor_report';
+import type { Graph } from '../graph/ir';
 import { loadModel } from '../models/load_model';
 import { fashionMnistDir } from '../paths';
 import { calibrateGraph, rangesFromHistograms } from '../quant/calibrate_graph';
 import type { QuantPlan } from '../quant/plan';
 import { formatTable } from './table';
 
-const USAGE = 'usage: quantscope compare|analyze|export MODEL [--data DIR] [--calibration N] [--eval N] [--out DIR] [--json]';
+const USAGE = 'usage: quantscope compare|analyze|export|doctor MODEL [--data DIR] [--calibration N] [--eval N] [--out DIR] [--budget POINTS] [--json]';
 
 interface Args {
   readonly command: string;
@@ -38,11 +43,12 @@ interface Args {
   readonly evaluation: number;
   readonly out: string | null;
   readonly json: boolean;
+  readonly budget: number;
 }
 
 function parseArgs(argv: readonly string[]): Args {
   const [command, model, ...rest] = argv;
-  if (!command || !model || !['compare', 'analyze', 'export'].includes(command)) throw new Error(USAGE);
+  if (!command || !model || !['compare', 'analyze', 'export', 'doctor'].includes(command)) throw new Error(USAGE);
   const flag = (name: string): string | null => {
     const i = rest.indexOf(`--${name}`);
     if (i < 0) return null;
@@ -59,8 +65,15 @@ function parseArgs(argv: readonly string[]): Args {
   };
   return {
     command, model, data: flag('data') ?? fashionMnistDir(), calibration: count('calibration', 500), evaluation: count('eval', 1000),
-    out: flag('out'), json: rest.includes('--json'),
+    out: flag('out'), json: rest.includes('--json'), budget: points(flag('budget')),
   };
+}
+
+function points(v: string | null): number {
+  if (v === null) return 0.5;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`quantscope: --budget must be a number of accuracy points >= 0, got '${v}'`);
+  return n;
 }
 
 async function main(): Promise<void> {
@@ -69,6 +82,10 @@ async function main(): Promise<void> {
   const log = (line: string) => { if (!args.json) console.log(line); };
   log(`backend: ${describeBackend(backend)}`);
   const graph = loadModel(args.model);
+  if (args.command === 'doctor') {
+    runDoctor(args, graph);
+    return;
+  }
   const calibration = loadFashionMnist({ split: 'train', dir: args.data, limit: args.calibration });
   const evaluation = loadFashionMnist({ split: 'test', dir: args.data, limit: args.evaluation });
   const float = createExecutor(graph);
@@ -106,6 +123,22 @@ async function main(): Promise<void> {
     writeEncodings(path.join(args.out, `${graph.name}.encodings.json`), graph, plan);
     log(`wrote ${path.join(args.out, `${graph.name}.qdq.onnx`)} and ${graph.name}.encodings.json`);
   }
+}
+
+function runDoctor(args: Args, graph: Graph): void {
+  const data = {
+    calibration: loadFashionMnist({ split: 'train', dir: args.data, limit: args.calibration }),
+    evaluation: loadFashionMnist({ split: 'test', dir: args.data, limit: args.evaluation }),
+  };
+  const report = doctor(graph, data, { budget: { points: args.budget }, progress: (total, label) => ({ update: (done) => process.stderr.write(`\r${label} ${done}/${total}`) }) });
+  process.stderr.write('\n');
+  const written = args.out === null ? null : writeDoctorReport(report, args.out);
+  if (args.json) {
+    console.log(JSON.stringify(report, null, 1));
+    return;
+  }
+  console.log(doctorText(report));
+  if (written) console.log(`\nwrote ${written.json} and ${written.html}`);
 }
 
 main().catch((err) => {

@@ -50,3 +50,11 @@ export function loadFashionMnist(options: { split: 'train' | 'test'; limit?: num
   for (let i = 0; i < pixels.length; i++) scaled[i] = pixels[i] / 255;
   return { count: limit, height, width, images: scaled, labels: labels.data.slice(0, limit) };
 }
+
+/** The first `count` images of a set (a view, no copy); the whole set when it has no more. */
+export function firstImages(set: ImageSet, count: number): ImageSet {
+  check(Number.isInteger(count) && count >= 1, 'firstImages', 'count', count, 'a positive integer');
+  if (count >= set.count) return set;
+  const pixels = set.height * set.width;
+  return { ...set, count, images: set.images.subarray(0, count * pixels), labels: set.labels.subarray(0, count) };
+}

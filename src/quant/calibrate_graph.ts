@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_BINS, type StreamingHistogram } from '../calibration/histogram';
 import { histogramObserver, type RangeMethod } from '../calibration/histogram_observer';
-import type { Executor } from '../graph/execute';
+import { imageBatches } from '../analysis/accuracy';
+import type { ImageSet } from '../data/fashion_mnist';
+import { createExecutor, type Executor } from '../graph/execute';
+import type { Graph } from '../graph/ir';
 import type { Range } from '../range';
 
 /** Progress of a calibration: batches and samples done so far. */
@@ -41,4 +44,14 @@ export function calibrateGraph(
 export function rangesFromHistograms(histograms: ReadonlyMap<string, StreamingHistogram>, method?: RangeMethod): Map<string, Range> {
   const observer = histogramObserver({ method });
   return new Map([...histograms].map(([name, h]) => [name, observer.range(h)]));
+}
+
+/** calibrateGraph over an image set with a float executor of its own (disposed after). */
+export function calibrateImages(graph: Graph, images: ImageSet, options: { batchSize?: number; onBatch?: (progress: CalibrationProgress) => void } = {}): Map<string, StreamingHistogram> {
+  const executor = createExecutor(graph);
+  try {
+    return calibrateGraph(executor, imageBatches(images, options.batchSize), { onBatch: options.onBatch });
+  } finally {
+    executor.dispose();
+  }
 }

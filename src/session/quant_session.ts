@@ -5,13 +5,15 @@ import { layerwiseError } from '../analysis/layerwise';
 import { compareSchemes, planFootprint, standardSchemes, type SchemeSpec } from '../analysis/schemes';
 import { layerSensitivity, type SensitivityReport } from '../analysis/sensitivity';
 import type { StreamingHistogram } from '../calibration/histogram';
-import type { ImageSet } from '../data/fashion_mnist';
+import { firstImages, type ImageSet } from '../data/fashion_mnist';
+import { doctor, type DoctorOptions } from '../doctor/doctor';
+import { doctorDisplay } from '../doctor/doctor_report';
 import { check, checkFinite } from '../errors';
 import { createExecutor } from '../graph/execute';
 import { requireNode, type Graph } from '../graph/ir';
 import { equalizeCrossLayer } from '../fixes/equalize';
 import { searchMixedPrecision, type MixedPrecisionOptions, type MixedPrecisionResult } from '../fixes/mixed_precision';
-import { calibrateGraph, rangesFromHistograms } from '../quant/calibrate_graph';
+import { calibrateImages, rangesFromHistograms } from '../quant/calibrate_graph';
 import { createFakeQuantExecutor } from '../quant/fake_quant_executor';
 import { layerPrecisions, type LayerPrecision, type QuantPlan } from '../quant/plan';
 import { activationParamsLookup, precisionLookup } from '../quant/plan_params';
@@ -87,12 +89,7 @@ export class QuantSession {
     if (this.histogramCache === null) {
       const set = this.data.calibration;
       const bar = this.options.progress?.(set.count, `calibrating ${this.graph.name}`);
-      const executor = createExecutor(this.graph);
-      try {
-        this.histogramCache = calibrateGraph(executor, imageBatches(set, this.batchSize), { onBatch: (p) => bar?.update(p.samples) });
-      } finally {
-        executor.dispose();
-      }
+      this.histogramCache = calibrateImages(this.graph, set, { batchSize: this.batchSize, onBatch: (p) => bar?.update(p.samples) });
     }
     return this.histogramCache;
   }
@@ -283,15 +280,17 @@ export class QuantSession {
     return { session, view };
   }
 
+  /** The quantization doctor on this session's model and data (see `doctor`); displays its findings. */
+  doctor(options: Omit<DoctorOptions, 'progress'> = {}): ReturnType<typeof doctorDisplay> {
+    return doctorDisplay(doctor(this.graph, this.data, { ...options, progress: this.options.progress }));
+  }
+
   private get batchSize(): number {
     return this.options.batchSize ?? 100;
   }
 
   private subset(set: ImageSet, samples: number | undefined): ImageSet {
-    if (samples === undefined || samples >= set.count) return set;
-    check(Number.isInteger(samples) && samples >= 1, 'QuantSession', 'samples', samples, 'a positive integer');
-    const pixels = set.height * set.width;
-    return { ...set, count: samples, images: set.images.subarray(0, samples * pixels), labels: set.labels.subarray(0, samples) };
+    return samples === undefined ? set : firstImages(set, samples);
   }
 
   /** A layer or graph-input name resolved to the calibrated tensor name. */
