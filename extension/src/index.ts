@@ -20,7 +20,7 @@ function viewFactory(kind: ViewKind, services: RendererServices): IRenderMime.IR
     safe: true,
     mimeTypes: [mimeType],
     defaultRank: RANK,
-    createRenderer: () => new QuantscopeWidget(mimeType, kind, { view: renderView }, services),
+    createRenderer: () => new QuantscopeWidget(mimeType, { kind, render: renderView }, services),
   };
 }
 
@@ -29,7 +29,7 @@ function plotlyFactory(services: RendererServices): IRenderMime.IRendererFactory
     safe: true,
     mimeTypes: [PLOTLY_MIME_TYPE],
     defaultRank: RANK,
-    createRenderer: () => new QuantscopeWidget(PLOTLY_MIME_TYPE, 'plotly', { payload: renderPlotly }, services),
+    createRenderer: () => new QuantscopeWidget(PLOTLY_MIME_TYPE, { kind: 'plotly', render: renderPlotly }, services),
   };
 }
 

@@ -29,6 +29,11 @@ export type ViewRenderer = (view: View, host: Host) => Promise<void>;
 /** Draws a plotly MIME payload (not a Quantscope view). */
 export type PayloadRenderer = (payload: unknown, host: Host) => Promise<void>;
 
+/** What a widget renders: views of one kind, validated first, or plotly payloads. */
+export type RenderTarget =
+  | { readonly kind: ViewKind; readonly render: ViewRenderer }
+  | { readonly kind: 'plotly'; readonly render: PayloadRenderer };
+
 /** What the application gives every renderer. */
 export interface RendererServices {
   /** The kernel of the notebook whose output contains `node`, or null. */
@@ -49,13 +54,12 @@ export class QuantscopeWidget extends Widget implements IRenderMime.IRenderer {
 
   constructor(
     private readonly mimeType: string,
-    private readonly kind: ViewKind | 'plotly',
-    private readonly draw: { readonly view: ViewRenderer } | { readonly payload: PayloadRenderer },
+    private readonly target: RenderTarget,
     private readonly services: RendererServices,
   ) {
     super();
     this.addClass('quantscope-view');
-    this.node.dataset.quantscopeView = kind;
+    this.node.dataset.quantscopeView = target.kind;
     this.plots = new Plots(() => this.currentTheme);
     services.themeChanged?.connect(this.onThemeChanged, this);
   }
@@ -67,12 +71,13 @@ export class QuantscopeWidget extends Widget implements IRenderMime.IRenderer {
     this.currentTheme = readTheme();
     const payload = model.data[this.mimeType];
     try {
-      if ('view' in this.draw) {
-        const parsed = parseView(payload, this.kind as ViewKind);
-        if (parsed.ok) await this.draw.view(parsed.view, this.host(parsed.view));
-        else this.node.replaceChildren(errorBox(parsed.error));
+      const target = this.target;
+      if (target.kind === 'plotly') {
+        await target.render(payload, this.host(null));
       } else {
-        await this.draw.payload(payload, this.host(null));
+        const parsed = parseView(payload, target.kind);
+        if (parsed.ok) await target.render(parsed.view, this.host(parsed.view));
+        else this.node.replaceChildren(errorBox(parsed.error));
       }
     } catch (err) {
       // A bug in a renderer: say so in place of the view rather than break the output area.
