@@ -22,7 +22,7 @@ export interface Displayable<V extends View = View> {
 }
 
 /** What every view builder fills in; `displayable` adds kind-independent fields (version, id, actions). */
-export type ViewBody<V extends View> = Omit<V, 'version' | 'id' | 'actions'>;
+export type ViewBody<V extends View> = V extends View ? Omit<V, 'version' | 'id' | 'actions'> : never;
 
 /** A fresh view id, unique in the kernel session. */
 export function newViewId(kind: string): string {

@@ -54,6 +54,19 @@ class CommTests(KernelTestCase):
         self.assertEqual(self.request(comm_id, {"action": "setThreshold", "value": "x"}), {"ok": False, "error": "value must be a number"})
         self.assertEqual(self.k.execute("threshold")[1][-1]["content"]["data"]["text/plain"], "21")
 
+    def test_a_displayed_library_view_registers_its_actions(self):
+        reply, msgs = self.k.execute(
+            "const shown = q.displayable({ kind: 'progress', title: 'p', done: 1, total: 2, label: 'x' }, { header: ['a'], rows: [[1]] },\n"
+            "  { evaluate: (r) => ({ min: r.min, codes: new Int8Array([-1, 2]) }) });\n"
+            "display(shown); shown.view.id"
+        )
+        self.assertEqual(reply["status"], "ok", reply)
+        displayed = [m["content"]["data"] for m in msgs if m["msg_type"] == "display_data"]
+        view = displayed[0]["application/vnd.quantscope.progress+json"]
+        self.assertEqual(view["actions"], ["evaluate"])
+        comm_id = self.open_comm({"view_id": view["id"]})
+        self.assertEqual(self.request(comm_id, {"action": "evaluate", "min": 0.5}), {"ok": True, "result": {"min": 0.5, "codes": [-1, 2]}})
+
     def test_bad_requests_get_errors_that_name_what_was_wrong(self):
         comm_id = self.open_comm()
         missing = self.request(comm_id, {"value": 1})
