@@ -5,6 +5,8 @@
  *   quantscope compare MODEL [--data DIR] [--calibration N] [--eval N] [--json]   schemes and calibration methods
  *   quantscope analyze MODEL [--data DIR] [--calibration N] [--eval N] [--json]   layerwise error of INT8 per-channel
  *   quantscope export MODEL --out DIR [--data DIR] [--calibration N]             QDQ ONNX + encodings JSON
+ *   quantscope mixed MODEL [--weight-bits B] [--higher float|fp16|int16] [--budget POINTS] [--json]
+ *                                                                                mixed-precision search and table
  *   quantscope doctor MODEL [--data DIR] [--out DIR] [--budget POINTS] [--json]  best-practice walk, recommendation,
  *                                                                                JSON + self-contained HTML report
  *
@@ -18,9 +20,10 @@ import * as path from 'node:path';
 import { imageBatches } from '../analysis/accuracy';
 import { compareCalibrations } from '../analysis/calibrations';
 import { layerwiseError } from '../analysis/layerwise';
-import { compareSchemes } from '../analysis/schemes';
+import { compareSchemes, standardSchemes } from '../analysis/schemes';
 import { describeBackend, initBackend } from '../backend';
-import { loadFashionMnist } from '../data/fashion_mnist';
+import { loadFashionMnist, type ImageSet } from '../data/fashion_mnist';
+import { searchMixedPrecision } from '../fixes/mixed_precision';
 import { writeEncodings } from '../export/encodings';
 import { writeQdqOnnx } from '../export/onnx_qdq';
 import { createExecutor } from '../graph/execute';
@@ -33,7 +36,7 @@ import { calibrateGraph, rangesFromHistograms } from '../quant/calibrate_graph';
 import type { QuantPlan } from '../quant/plan';
 import { formatTable } from './table';
 
-const USAGE = 'usage: quantscope compare|analyze|export|doctor MODEL [--data DIR] [--calibration N] [--eval N] [--out DIR] [--budget POINTS] [--json]';
+const USAGE = 'usage: quantscope compare|analyze|export|mixed|doctor MODEL [--data DIR] [--calibration N] [--eval N] [--out DIR] [--budget POINTS] [--weight-bits B] [--higher P] [--json]';
 
 interface Args {
   readonly command: string;
@@ -44,11 +47,13 @@ interface Args {
   readonly out: string | null;
   readonly json: boolean;
   readonly budget: number;
+  readonly weightBits: number;
+  readonly higher: 'float' | 'fp16' | 'int16';
 }
 
 function parseArgs(argv: readonly string[]): Args {
   const [command, model, ...rest] = argv;
-  if (!command || !model || !['compare', 'analyze', 'export', 'doctor'].includes(command)) throw new Error(USAGE);
+  if (!command || !model || !['compare', 'analyze', 'export', 'mixed', 'doctor'].includes(command)) throw new Error(USAGE);
   const flag = (name: string): string | null => {
     const i = rest.indexOf(`--${name}`);
     if (i < 0) return null;
@@ -65,8 +70,14 @@ function parseArgs(argv: readonly string[]): Args {
   };
   return {
     command, model, data: flag('data') ?? fashionMnistDir(), calibration: count('calibration', 500), evaluation: count('eval', 1000),
-    out: flag('out'), json: rest.includes('--json'), budget: points(flag('budget')),
+    out: flag('out'), json: rest.includes('--json'), budget: points(flag('budget')), weightBits: count('weight-bits', 8),
+    higher: oneOf('higher', flag('higher') ?? 'float', ['float', 'fp16', 'int16'] as const),
   };
+}
+
+function oneOf<T extends string>(name: string, v: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(v)) throw new Error(`quantscope: --${name} must be one of ${allowed.join(', ')}, got '${v}'`);
+  return v as T;
 }
 
 function points(v: string | null): number {
@@ -106,6 +117,8 @@ async function main(): Promise<void> {
     log(formatTable(['scheme', 'accuracy', 'delta (points)', 'weights (bytes)', 'layers in float'], schemes.map((r) => [r.scheme, pct(r.accuracy), r.delta.toFixed(2), r.modelBytes, r.layersInFloat])));
     log(`\n${graph.name}: calibration methods (INT8 per-channel weights)`);
     log(formatTable(['method', 'accuracy', 'delta (points)'], calibrations.map((r) => [r.method, pct(r.accuracy), r.delta.toFixed(2)])));
+  } else if (args.command === 'mixed') {
+    runMixed(args, graph, { ...plan, weightBits: args.weightBits }, evaluation);
   } else if (args.command === 'analyze') {
     const report = layerwiseError(graph, plan, imageBatches(evaluation), { onBatch: (n) => process.stderr.write(`\ranalyzing ${n}/${evaluation.count}`) });
     process.stderr.write('\n');
@@ -123,6 +136,33 @@ async function main(): Promise<void> {
     writeEncodings(path.join(args.out, `${graph.name}.encodings.json`), graph, plan);
     log(`wrote ${path.join(args.out, `${graph.name}.qdq.onnx`)} and ${graph.name}.encodings.json`);
   }
+}
+
+/**
+ * The mixed-precision table (FP32, FP16, INT8, INT16 activations, the plan, the plan with the search's layers in higher
+ * precision) and the search's trials.
+ */
+function runMixed(args: Args, graph: Graph, plan: QuantPlan, evaluation: ImageSet): void {
+  const ranges = plan.activationRanges;
+  const planName = `INT8 per-channel${plan.weightBits === 8 ? '' : `, INT${plan.weightBits} weights`}`;
+  const result = searchMixedPrecision(graph, plan, evaluation, {
+    budget: { points: args.budget }, higher: args.higher,
+    onTrial: (t) => process.stderr.write(`trial ${t.step}: ${t.move} ${t.layer ?? ''} -> ${(100 * t.accuracy).toFixed(2)}%\n`),
+  });
+  const schemes = compareSchemes(graph, ranges, evaluation, [
+    ...standardSchemes().filter((s) => ['FP32', 'FP16', 'INT8 per-channel symmetric', 'INT16 activations, INT8 weights (16x8)'].includes(s.name)),
+    ...(plan.weightBits === 8 ? [] : [{ name: planName, plan: () => plan }]),
+    { name: `${planName}, ${result.promoted.join(', ') || 'no layer'} in ${args.higher}`, plan: () => result.plan },
+  ]);
+  if (args.json) {
+    console.log(JSON.stringify({ model: graph.name, evaluationImages: evaluation.count, schemes, search: { ...result, plan: undefined, sensitivity: result.sensitivity.rows } }, null, 1));
+    return;
+  }
+  console.log(`\n${graph.name}: mixed precision (${evaluation.count} test images; budget ${args.budget} points below float${result.met ? '' : `; NOT MET: ${result.note}`})`);
+  console.log(formatTable(['configuration', 'accuracy', 'delta (points)', 'weights (bytes)', 'layers in float'], schemes.map((r) => [r.scheme, `${(100 * r.accuracy).toFixed(2)}%`, r.delta.toFixed(2), r.modelBytes, r.layersInFloat])));
+  console.log(`\nsearch trials (most sensitive first, by accuracy recovered when kept in ${args.higher})`);
+  console.log(formatTable(['step', 'move', 'layer', 'layers promoted', 'accuracy', 'within budget', 'kept'],
+    result.trials.map((t) => [t.step, t.move, t.layer ?? '-', t.promoted.length, `${(100 * t.accuracy).toFixed(2)}%`, t.withinBudget ? 'yes' : 'no', t.kept ? 'yes' : 'no'])));
 }
 
 function runDoctor(args: Args, graph: Graph): void {
