@@ -1,5 +1,5 @@
 import type { ImageSet } from '../data/fashion_mnist';
-import type { Graph } from '../graph/ir';
+import { isWeightedLayer, type Graph } from '../graph/ir';
 import type { LayerPrecision, QuantPlan } from '../quant/plan';
 import { planAccuracy } from './accuracy';
 
@@ -29,7 +29,7 @@ export interface SensitivityReport {
  * layer quantized at a time, and with one layer kept in float at a time, ranked. Two evaluations per layer.
  */
 export function layerSensitivity(graph: Graph, plan: QuantPlan, data: ImageSet, options: { layers?: readonly string[]; onLayer?: (row: SensitivityRow) => void } = {}): SensitivityReport {
-  const weighted = graph.nodes.filter((n) => n.op.kind === 'conv2d' || n.op.kind === 'depthwiseConv2d' || n.op.kind === 'dense');
+  const weighted = graph.nodes.filter(isWeightedLayer);
   const layers = options.layers ?? weighted.map((n) => n.name);
   if (layers.length === 0) throw new Error(`layerSensitivity: graph '${graph.name}' has no quantizable (conv, depthwise or dense) layer`);
   const evaluate = (p: QuantPlan | null) => planAccuracy(graph, p, data);

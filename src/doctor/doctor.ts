@@ -7,7 +7,7 @@ import { firstImages } from '../data/fashion_mnist';
 import { correctBiasEmpirically } from '../fixes/bias_correction';
 import { equalizeCrossLayer } from '../fixes/equalize';
 import { budgetTarget, searchMixedPrecision, type AccuracyBudget, type MixedPrecisionTrial } from '../fixes/mixed_precision';
-import type { Graph } from '../graph/ir';
+import { isWeightedLayer, type Graph } from '../graph/ir';
 import { calibrateImages, rangesFromHistograms } from '../quant/calibrate_graph';
 import type { LayerPrecision, QuantPlan } from '../quant/plan';
 import type { SessionData, ProgressFactory } from '../session/quant_session';
@@ -87,6 +87,7 @@ interface Config {
  * no candidate is within budget, the most accurate is recommended and the report says so.
  */
 export function doctor(graph: Graph, data: SessionData, options: DoctorOptions = {}): DoctorReport {
+  if (!graph.nodes.some(isWeightedLayer)) throw new Error(`doctor: graph '${graph.name}' has no quantizable layer (conv, depthwise or dense); there is nothing to quantize`);
   const budget = options.budget ?? { points: 0.5 };
   const evaluation = data.evaluation;
   const findings: DoctorFinding[] = [];

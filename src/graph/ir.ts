@@ -96,6 +96,13 @@ export function requireNode(graph: Graph, name: string, fn: string, accept: (nod
   throw new Error(`${fn}: graph '${graph.name}' has no ${what} named '${name}'${nearest === null ? '' : `; did you mean '${nearest}'?`}`);
 }
 
+/** The layers quantization acts on: conv, depthwise and dense (they have weights). */
+export type WeightedOp = Extract<Op, { kind: 'conv2d' | 'depthwiseConv2d' | 'dense' }>;
+
+export function isWeightedLayer(node: GraphNode): node is GraphNode & { readonly op: WeightedOp } {
+  return node.op.kind === 'conv2d' || node.op.kind === 'depthwiseConv2d' || node.op.kind === 'dense';
+}
+
 /** Every node that reads `name`. */
 export function consumers(graph: Graph, name: string): GraphNode[] {
   return graph.nodes.filter((n) => n.inputs.includes(name));

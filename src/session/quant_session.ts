@@ -10,7 +10,7 @@ import { doctor, type DoctorOptions } from '../doctor/doctor';
 import { doctorDisplay } from '../doctor/doctor_report';
 import { check, checkFinite } from '../errors';
 import { createExecutor } from '../graph/execute';
-import { requireNode, type Graph } from '../graph/ir';
+import { isWeightedLayer, requireNode, type Graph } from '../graph/ir';
 import { equalizeCrossLayer } from '../fixes/equalize';
 import { searchMixedPrecision, type MixedPrecisionOptions, type MixedPrecisionResult } from '../fixes/mixed_precision';
 import { calibrateImages, rangesFromHistograms } from '../quant/calibrate_graph';
@@ -21,7 +21,8 @@ import type { Range } from '../range';
 import { int16Activations, int8Activations, quantRange } from '../scheme';
 import { calibrationView } from '../views/calibration_view';
 import { distributionView } from '../views/distribution_view';
-import type { Displayable } from '../views/display';
+import { fmt, pct, tableDisplay, type Displayable, type TableDisplay } from '../views/display';
+import { activationRanges, weightChannelRanges, type TensorRange, type WeightChannelRanges } from '../analysis/dynamic_range';
 import { equalizationView } from '../views/equalization_view';
 import { layerwiseView } from '../views/layerwise_view';
 import { calibrationMethodsView, schemesView } from '../views/schemes_view';
@@ -127,7 +128,7 @@ export class QuantSession {
   /** Layers currently kept at float or fp16. */
   floatLayers(): string[] {
     const precisionOf = precisionLookup(this.graph, this.plan, 'floatLayers');
-    return this.graph.nodes.filter((n) => ['conv2d', 'depthwiseConv2d', 'dense'].includes(n.op.kind) && ['float', 'fp16'].includes(precisionOf(n))).map((n) => n.name);
+    return this.graph.nodes.filter((n) => isWeightedLayer(n) && ['float', 'fp16'].includes(precisionOf(n))).map((n) => n.name);
   }
 
   floatAccuracy(): number {
@@ -252,19 +253,49 @@ export class QuantSession {
   }
 
   /** Per-layer sensitivity: accuracy with one layer quantized alone, and with one layer kept in float. */
-  sensitivity(layers?: readonly string[]): SensitivityReport {
+  sensitivity(layers?: readonly string[]): TableDisplay<SensitivityReport> {
     const plan = this.plan;
-    const targets = layers ?? this.graph.nodes.filter((n) => ['conv2d', 'depthwiseConv2d', 'dense'].includes(n.op.kind)).map((n) => n.name);
+    const targets = layers ?? this.graph.nodes.filter(isWeightedLayer).map((n) => n.name);
     const bar = this.options.progress?.(targets.length, 'sensitivity');
     let done = 0;
-    return layerSensitivity(this.graph, plan, this.data.evaluation, { layers: targets, onLayer: () => bar?.update(++done) });
+    const report = layerSensitivity(this.graph, plan, this.data.evaluation, { layers: targets, onLayer: () => bar?.update(++done) });
+    return tableDisplay(`Sensitivity of ${this.graph.name}`, report, {
+      header: ['layer', 'op', 'accuracy, only it quantized', 'points lost', 'accuracy, only it in float', 'points recovered'],
+      rows: report.rows.map((r) => [r.layer, r.op, pct(r.quantizedAlone), fmt(r.lossAlone, 2), pct(r.floatAlone), fmt(r.recovery, 2)]),
+      notes: [`float ${pct(report.floatAccuracy)}, all quantized ${pct(report.quantizedAccuracy)}; most sensitive first`],
+    });
   }
 
   /** Searches the layers to keep in higher precision until the accuracy is within `budget`; applies the result. */
-  mixedPrecision(options: MixedPrecisionOptions): MixedPrecisionResult {
-    const result = searchMixedPrecision(this.graph, this.plan, this.data.evaluation, options);
+  mixedPrecision(options: MixedPrecisionOptions): TableDisplay<MixedPrecisionResult> {
+    const bar = this.options.progress?.(this.graph.nodes.length, 'mixed-precision search');
+    const result = searchMixedPrecision(this.graph, this.plan, this.data.evaluation, { ...options, onTrial: (t) => { bar?.update(t.step + 1); options.onTrial?.(t); } });
     for (const layer of result.promoted) this.setPrecision(layer, options.higher ?? 'float');
-    return result;
+    return tableDisplay(`Mixed-precision search on ${this.graph.name}`, result, {
+      header: ['step', 'move', 'layer', 'layers promoted', 'accuracy', 'delta (points)', 'within budget', 'kept'],
+      rows: result.trials.map((t) => [t.step, t.move, t.layer ?? '-', t.promoted.length, pct(t.accuracy), fmt(t.delta, 2), t.withinBudget ? 'yes' : 'no', t.kept ? 'yes' : 'no']),
+      notes: [result.met ? `budget met (accuracy >= ${pct(result.target)}) with ${result.promoted.join(', ') || 'no layer'} in ${options.higher ?? 'float'}: ${pct(result.accuracy)}` : result.note!],
+    });
+  }
+
+  /** Dynamic range of every activation (min, max, percentiles) on the calibration data. */
+  activationRanges(): TableDisplay<TensorRange[]> {
+    const ranges = activationRanges(this.histograms());
+    return tableDisplay(`Activation ranges of ${this.graph.name}`, ranges, {
+      header: ['tensor', 'min', 'p0.01', 'p99.99', 'max'],
+      rows: ranges.map((r) => [r.tensor, fmt(r.min, 4), fmt(r.p0_01, 4), fmt(r.p99_99, 4), fmt(r.max, 4)]),
+      notes: [`${this.data.calibration.count} calibration images`],
+    });
+  }
+
+  /** Per-output-channel weight ranges of each weighted layer, and their spread (max/min of the channels' max |w|). */
+  weightRanges(): TableDisplay<WeightChannelRanges[]> {
+    const ranges = weightChannelRanges(this.graph);
+    return tableDisplay(`Weight ranges of ${this.graph.name}`, ranges, {
+      header: ['layer', 'op', 'channels', 'min', 'max', 'channel spread'],
+      rows: ranges.map((r) => [r.layer, r.op, r.min.length, fmt(Math.min(...r.min), 4), fmt(Math.max(...r.max), 4), fmt(r.spread, 1)]),
+      notes: ['channel spread above ~10 is where per-tensor weights lose resolution: use per-channel weights or equalization'],
+    });
   }
 
   /**

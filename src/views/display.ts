@@ -35,14 +35,25 @@ export function newViewId(kind: string): string {
  */
 export function displayable<V extends View>(body: ViewBody<V>, fallback: TableFallback, handlers: Readonly<Record<string, ViewActionHandler>> = {}): Displayable<V> {
   const view = { ...body, version: VIEW_VERSION, id: newViewId(body.kind), actions: Object.keys(handlers) } as unknown as V;
-  const text = `${view.title}\n${fallback.notes?.length ? `${fallback.notes.join('\n')}\n` : ''}${formatTable(fallback.header, fallback.rows)}`;
-  const html = htmlTable(view.title, fallback);
+  const table = tableDisplay(view.title, view, fallback);
   return {
     view,
-    text,
-    [JUPYTER_DISPLAY]: () => ({ [viewMimeType(view.kind)]: view, 'text/plain': text, 'text/html': html }),
+    text: table.text,
+    [JUPYTER_DISPLAY]: () => ({ [viewMimeType(view.kind)]: view, ...table[JUPYTER_DISPLAY]() }),
     [VIEW_ACTIONS]: handlers,
   };
+}
+
+/** A result shown as a table only (text and escaped HTML), with its data alongside for code to read. */
+export interface TableDisplay<T> {
+  readonly data: T;
+  readonly text: string;
+  [JUPYTER_DISPLAY](): Record<string, unknown>;
+}
+
+export function tableDisplay<T>(title: string, data: T, table: TableFallback): TableDisplay<T> {
+  const text = `${title}\n${table.notes?.length ? `${table.notes.join('\n')}\n` : ''}${formatTable(table.header, table.rows)}`;
+  return { data, text, [JUPYTER_DISPLAY]: () => ({ 'text/plain': text, 'text/html': htmlTable(title, table) }) };
 }
 
 /** The table a view falls back to where no extension draws it (nbconvert, GitHub, a terminal). */

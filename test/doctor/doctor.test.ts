@@ -68,3 +68,10 @@ test('an unreachable budget is reported as such, with the most accurate configur
   assert.match(report.findings.find((f) => f.step === 'mixed precision')!.finding, /was not met even with/);
   assert.ok(planAccuracy(graph, null, data.evaluation) === 1);
 });
+
+test('a model with no quantizable layer is a clear error', () => {
+  const { images } = outlierMlp();
+  const graph = { name: 'flat_only', format: 'tfjs-layers' as const, inputs: [{ name: 'image', shape: [null, 4, 4, 1] }], outputs: ['flat'],
+    nodes: [{ name: 'flat', op: { kind: 'flatten' as const }, inputs: ['image'], source: 'Flatten', aliases: [] }] };
+  assert.throws(() => doctor(graph, split(images, 200)), /doctor: graph 'flat_only' has no quantizable layer \(conv, depthwise or dense\)/);
+});

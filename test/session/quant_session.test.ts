@@ -76,6 +76,16 @@ test('distribution: float and quantized histograms share bins, count every value
   assert.equal(d.bits, 8);
 });
 
+test('tables: activation and weight ranges come with text and escaped HTML and carry their data', async () => {
+  const { graph, s } = await session();
+  const acts = s.activationRanges();
+  assert.equal(acts.data.length, graph.nodes.length + 1);
+  assert.match(acts[JUPYTER_DISPLAY]()['text/html'] as string, /<table>/);
+  const weights = s.weightRanges();
+  assert.equal(weights.data.length, graph.nodes.filter((n) => ['conv2d', 'depthwiseConv2d', 'dense'].includes(n.op.kind)).length);
+  assert.ok(weights.data.every((w) => w.spread >= 1));
+});
+
 test('bad input: images that do not fit the model, empty sets and unknown names are named in the error', async () => {
   const { graph, s, evaluation } = await session();
   const small = { ...evaluation, height: 14, width: 56 };
