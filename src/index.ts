@@ -95,3 +95,9 @@ export { conv2dInt8Requantized, depthwiseConv2dInt8Requantized, denseInt8Requant
 export { requantizeReference } from './fixedpoint/requantize';
 export { equalizeCrossLayer, outputRanges, inputRanges, type EqualizationResult, type EqualizedPair, type SkippedPair } from './fixes/equalize';
 export { correctBiasEmpirically, type BiasCorrection } from './fixes/bias_correction';
+export { equalizationPairs, rescaleChannels } from './fixes/equalize';
+export { correctBiasAnalytically, type SkippedLayer } from './fixes/bias_correction';
+export { absorbHighBias, type AbsorbedPair, type HighBiasAbsorptionResult } from './fixes/high_bias_absorption';
+export { clippedNormalMean, normalCdf, normalPdf } from './fixes/normal_moments';
+export { imbalanceDepthwiseChannels } from './fixes/imbalance_channels';
+export { equalizationAblation, type AblationPlan, type AblationRow, type EqualizationAblationReport } from './analysis/equalization_ablation';

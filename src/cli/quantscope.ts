@@ -5,6 +5,9 @@
  *   quantscope compare MODEL [--data DIR] [--calibration N] [--eval N] [--json]   schemes and calibration methods
  *   quantscope analyze MODEL [--data DIR] [--calibration N] [--eval N] [--json]   layerwise error of INT8 per-channel
  *   quantscope export MODEL --out DIR [--data DIR] [--calibration N]             QDQ ONNX + encodings JSON
+ *   quantscope equalize MODEL [--data DIR] [--calibration N] [--eval N] [--imbalance SPREAD] [--json]
+ *                                                  CLE / high-bias absorption / bias correction ablation; --imbalance
+ *                                                  first rescales depthwise channels by that spread (the demonstration)
  *
  * MODEL is a TF.js model.json (LayersModel or GraphModel), an .onnx file, or a zoo name (resnet, mobilenet_v2,
  * efficientnet). DIR holds Fashion-MNIST IDX files (default: Debian's dataset-fashion-mnist, else the committed
@@ -14,13 +17,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { imageBatches } from '../analysis/accuracy';
+import { equalizationAblation } from '../analysis/equalization_ablation';
 import { compareCalibrations } from '../analysis/calibrations';
 import { layerwiseError } from '../analysis/layerwise';
 import { compareSchemes } from '../analysis/schemes';
 import { describeBackend, initBackend } from '../backend';
-import { DEBIAN_FASHION_MNIST_DIR, loadFashionMnist } from '../data/fashion_mnist';
+import { DEBIAN_FASHION_MNIST_DIR, loadFashionMnist, type ImageSet } from '../data/fashion_mnist';
 import { writeEncodings } from '../export/encodings';
 import { writeQdqOnnx } from '../export/onnx_qdq';
+import { imbalanceDepthwiseChannels } from '../fixes/imbalance_channels';
 import { createExecutor } from '../graph/execute';
 import { foldBatchNorms } from '../graph/fold_batchnorm';
 import { fuseActivations } from '../graph/fuse_activations';
@@ -33,7 +38,7 @@ import type { QuantPlan } from '../quant/plan';
 import { formatTable } from './table';
 
 const root = path.resolve(__dirname, '../../..');
-const USAGE = 'usage: quantscope compare|analyze|export MODEL [--data DIR] [--calibration N] [--eval N] [--out DIR] [--json]';
+const USAGE = 'usage: quantscope compare|analyze|export|equalize MODEL [--data DIR] [--calibration N] [--eval N] [--out DIR] [--imbalance SPREAD] [--json]';
 
 interface Args {
   readonly command: string;
@@ -43,11 +48,13 @@ interface Args {
   readonly evaluation: number;
   readonly out: string | null;
   readonly json: boolean;
+  /** equalize: rescale depthwise channels by this spread first (imbalanceDepthwiseChannels). */
+  readonly imbalance: number | null;
 }
 
 function parseArgs(argv: readonly string[]): Args {
   const [command, model, ...rest] = argv;
-  if (!command || !model || !['compare', 'analyze', 'export'].includes(command)) throw new Error(USAGE);
+  if (!command || !model || !['compare', 'analyze', 'export', 'equalize'].includes(command)) throw new Error(USAGE);
   const flag = (name: string): string | null => {
     const i = rest.indexOf(`--${name}`);
     if (i < 0) return null;
@@ -65,7 +72,7 @@ function parseArgs(argv: readonly string[]): Args {
   const defaultData = fs.existsSync(DEBIAN_FASHION_MNIST_DIR) ? DEBIAN_FASHION_MNIST_DIR : path.join(root, 'data', 'fashion-mnist-subset');
   return {
     command, model, data: flag('data') ?? defaultData, calibration: count('calibration', 500), evaluation: count('eval', 1000),
-    out: flag('out'), json: rest.includes('--json'),
+    out: flag('out'), json: rest.includes('--json'), imbalance: flag('imbalance') === null ? null : Number(flag('imbalance')),
   };
 }
 
@@ -91,6 +98,10 @@ async function main(): Promise<void> {
   const graph = loadModel(args.model);
   const calibration = loadFashionMnist({ split: 'train', dir: args.data, limit: args.calibration });
   const evaluation = loadFashionMnist({ split: 'test', dir: args.data, limit: args.evaluation });
+  if (args.command === 'equalize') {
+    equalizeCommand(args.imbalance === null ? graph : imbalanceDepthwiseChannels(graph, args.imbalance).graph, calibration, evaluation, args.json);
+    return;
+  }
   const float = createExecutor(graph);
   const histograms = calibrateGraph(float, imageBatches(calibration), { onBatch: (p) => process.stderr.write(`\rcalibrating ${p.samples}/${calibration.count}`) });
   process.stderr.write('\n');
@@ -125,6 +136,31 @@ async function main(): Promise<void> {
     writeQdqOnnx(path.join(args.out, `${graph.name}.qdq.onnx`), graph, plan);
     writeEncodings(path.join(args.out, `${graph.name}.encodings.json`), graph, plan);
     log(`wrote ${path.join(args.out, `${graph.name}.qdq.onnx`)} and ${graph.name}.encodings.json`);
+  }
+}
+
+/** The equalization ablation table (it calibrates each transformed graph itself), and what each fix skipped. */
+function equalizeCommand(graph: Graph, calibration: ImageSet, evaluation: ImageSet, json: boolean): void {
+  const report = equalizationAblation(graph, calibration, evaluation, { defaultPrecision: 'int8' },
+    { onRow: (r) => process.stderr.write(`${r.step}: ${(100 * r.accuracy).toFixed(2)}%\n`) });
+  const skipped = {
+    equalization: report.equalization.skipped,
+    absorption: report.absorption.skipped,
+    analyticalBiasCorrection: report.analyticalSkipped,
+  };
+  if (json) {
+    const absorbed = report.absorption.pairs.map((p) => ({ producer: p.producer, consumer: p.consumer, absorbedSum: p.absorbed.reduce((a, b) => a + b, 0), range: p.range, paddingShift: p.paddingShift }));
+    console.log(JSON.stringify({ model: graph.name, calibrationImages: calibration.count, evaluationImages: evaluation.count, rows: report.rows, equalizedPairs: report.equalization.pairs.length, absorbed, skipped }, null, 1));
+    return;
+  }
+  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  console.log(`\n${graph.name}: equalization ablation (${evaluation.count} test images, ${calibration.count} calibration images, min/max ranges recalibrated per row)`);
+  console.log(formatTable(['step', 'accuracy', 'delta (points)', 'float accuracy', 'weight range spread median', 'max'],
+    report.rows.map((r) => [r.step, pct(r.accuracy), r.delta.toFixed(2), pct(r.floatAccuracy), `${r.weightRangeSpread.toFixed(1)}x`, `${r.weightRangeSpreadMax.toFixed(1)}x`])));
+  const absorbedChannels = report.absorption.pairs.reduce((n, p) => n + p.absorbed.filter((c) => c > 0).length, 0);
+  console.log(`\nCLE: ${report.equalization.pairs.length} pairs equalized. High-bias absorption: ${report.absorption.pairs.length} pairs, ${absorbedChannels} channels with c > 0.`);
+  for (const [fix, list] of Object.entries(skipped)) {
+    for (const s of list) console.log(`  ${fix} skipped ${'layer' in s ? s.layer : `${s.first} -> ${s.second}`}: ${s.reason}`);
   }
 }
 
