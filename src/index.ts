@@ -114,3 +114,9 @@ export { doctor, type DoctorOptions, type DoctorReport, type DoctorCandidate, ty
 export { doctorDisplay, doctorHtml, doctorText, writeDoctorReport } from './doctor/doctor_report';
 export { firstImages } from './data/fashion_mnist';
 export { calibrateImages } from './quant/calibrate_graph';
+export { equalizationPairs, rescaleChannels } from './fixes/equalize';
+export { correctBiasAnalytically, type SkippedLayer } from './fixes/bias_correction';
+export { absorbHighBias, type AbsorbedPair, type HighBiasAbsorptionResult } from './fixes/high_bias_absorption';
+export { clippedNormalMean, normalCdf, normalPdf } from './fixes/normal_moments';
+export { imbalanceDepthwiseChannels } from './fixes/imbalance_channels';
+export { equalizationAblation, type AblationPlan, type AblationRow, type EqualizationAblationReport } from './analysis/equalization_ablation';

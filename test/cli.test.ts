@@ -45,7 +45,7 @@ test('quantscope reports a missing model and bad flags clearly and exits non-zer
   const b = run('compare', 'resnet', '--eval', 'many');
   assert.match(b.stderr, /--eval must be a positive integer, got 'many'/);
   const u = run('frobnicate');
-  assert.match(u.stderr, /usage: quantscope compare\|analyze\|export\|doctor/);
+  assert.match(u.stderr, /usage: quantscope compare\|analyze\|export\|equalize\|mixed\|doctor MODEL/);
   const d = run('doctor', 'resnet', '--budget', '-1');
   assert.match(d.stderr, /--budget must be a number of accuracy points >= 0, got '-1'/);
 });

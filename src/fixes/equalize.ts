@@ -1,4 +1,5 @@
-import type { Graph, Op, Weight } from '../graph/ir';
+import type { FoldedBatchNorm, Graph, GraphNode, Op, Weight } from '../graph/ir';
+import { producerOf, readerCounts, type Weighted } from './layer_links';
 
 type ConvLike = Extract<Op, { kind: 'conv2d' | 'depthwiseConv2d' }>;
 
@@ -33,7 +34,8 @@ export interface EqualizationResult {
  * which leaves the float function unchanged and makes both ranges sqrt(r1_i r2_i): per-tensor quantization then
  * wastes no grid on one channel's outlier range. Pairs are conv -> conv, conv -> depthwise and depthwise -> conv
  * (a depthwise layer's channel is both its input and its output channel, so a conv -> depthwise -> conv chain is
- * equalized pair by pair, `iterations` sweeps, as in the paper).
+ * equalized pair by pair, `iterations` sweeps, as in the paper), also when zero-padding nodes sit between them. A
+ * folded batch norm's beta and gamma are rescaled with its channel, so the statistics stay those of the new layer.
  *
  * ReLU6 is not positively homogeneous: relu6(x / s) = min(max(x / s, 0), 6) is not relu6(x) / s when s != 1, as
  * the clip at 6 moves to 6 s. By default such pairs are skipped and listed with that reason; `relu6: 'as-relu'`
@@ -46,25 +48,7 @@ export function equalizeCrossLayer(graph: Graph, options: { iterations?: number;
   const relu6 = options.relu6 ?? 'skip';
   const nodes = graph.nodes.map((n) => n);
   const index = new Map(nodes.map((n, i) => [n.name, i]));
-  const readers = new Map<string, number>();
-  for (const n of graph.nodes) for (const i of n.inputs) readers.set(i, (readers.get(i) ?? 0) + 1);
-  for (const o of graph.outputs) readers.set(o, (readers.get(o) ?? 0) + 1);
-  const candidates: [string, string][] = [];
-  const skipped: SkippedPair[] = [];
-  for (const second of graph.nodes) {
-    if (!isConv(second.op) || second.inputs.length !== 1) continue;
-    const first = graph.nodes.find((n) => n.name === second.inputs[0]);
-    if (!first || !isConv(first.op)) continue;
-    if (first.op.kind === 'depthwiseConv2d' && second.op.kind === 'depthwiseConv2d') continue;
-    if (readers.get(first.name) !== 1) { skipped.push({ first: first.name, second: second.name, reason: `${first.name} has other consumers` }); continue; }
-    const act = first.op.activation;
-    if (act === 'relu6' && relu6 === 'skip') {
-      skipped.push({ first: first.name, second: second.name, reason: 'ReLU6 between them: relu6(x / s) != relu6(x) / s, the clip at 6 would move to 6 s; pass relu6: "as-relu" to equalize with a plain ReLU' });
-      continue;
-    }
-    if (act !== 'linear' && act !== 'relu' && act !== 'relu6') { skipped.push({ first: first.name, second: second.name, reason: `${act} is not positively homogeneous` }); continue; }
-    candidates.push([first.name, second.name]);
-  }
+  const { candidates, skipped } = equalizationPairs(graph, relu6);
   const initial = new Map<string, { first: Float32Array; second: Float32Array }>();
   const total = new Map<string, Float32Array>();
   for (let sweep = 0; sweep < iterations; sweep++) {
@@ -79,8 +63,7 @@ export function equalizeCrossLayer(graph: Graph, options: { iterations?: number;
       for (let i = 0; i < s.length; i++) s[i] = r1[i] > 0 && r2[i] > 0 ? Math.sqrt(r1[i] / r2[i]) : 1;
       const acc = total.get(key) ?? new Float32Array(s.length).fill(1);
       total.set(key, acc.map((v, i) => v * s[i]));
-      nodes[index.get(a)!] = { ...first, op: scaleOutputs(first.op as ConvLike, s, relu6 === 'as-relu') };
-      nodes[index.get(b)!] = { ...second, op: scaleInputs(second.op as ConvLike, s) };
+      [nodes[index.get(a)!], nodes[index.get(b)!]] = rescaleChannels(first, second, s, relu6 === 'as-relu');
     }
   }
   const pairs = candidates.map(([a, b]): EqualizedPair => ({
@@ -90,14 +73,50 @@ export function equalizeCrossLayer(graph: Graph, options: { iterations?: number;
   return { graph: { ...graph, nodes }, pairs, skipped };
 }
 
+/**
+ * The pairs cross-layer equalization may rescale, as [first, second] names, and the ones it must leave alone with
+ * the reason. The second layer may read the first through zero-padding nodes (padding commutes with the scaling:
+ * pad(x / s) = pad(x) / s); the first layer and those nodes must have no other reader.
+ */
+export function equalizationPairs(graph: Graph, relu6: 'skip' | 'as-relu'): { candidates: [string, string][]; skipped: SkippedPair[] } {
+  const readers = readerCounts(graph);
+  const candidates: [string, string][] = [];
+  const skipped: SkippedPair[] = [];
+  for (const second of graph.nodes) {
+    if (!isConv(second.op)) continue;
+    const link = producerOf(graph, second);
+    if (link.kind === 'none' || !isConv(link.producer.op) || link.between.some((n) => n.op.kind !== 'pad')) continue;
+    const first = link.producer;
+    if (first.op.kind === 'depthwiseConv2d' && second.op.kind === 'depthwiseConv2d') continue;
+    if ([first, ...link.between].some((n) => readers.get(n.name) !== 1)) { skipped.push({ first: first.name, second: second.name, reason: `${first.name} has other consumers` }); continue; }
+    const act = first.op.activation;
+    if (act === 'relu6' && relu6 === 'skip') {
+      skipped.push({ first: first.name, second: second.name, reason: 'ReLU6 between them: relu6(x / s) != relu6(x) / s, the clip at 6 would move to 6 s; pass relu6: "as-relu" to equalize with a plain ReLU' });
+      continue;
+    }
+    if (act !== 'linear' && act !== 'relu' && act !== 'relu6') { skipped.push({ first: first.name, second: second.name, reason: `${act} is not positively homogeneous` }); continue; }
+    candidates.push([first.name, second.name]);
+  }
+  return { candidates, skipped };
+}
+
+/**
+ * Divides output channel i of `first` (weights, bias, and its folded batch norm's statistics) by s_i and multiplies
+ * input channel i of `second` by s_i: for a positively homogeneous activation between them the float function is
+ * unchanged. `relu6AsRelu` replaces a ReLU6 on `first` with a ReLU. Returns the two new nodes.
+ */
+export function rescaleChannels(first: GraphNode, second: GraphNode, s: Float32Array, relu6AsRelu: boolean): [GraphNode, GraphNode] {
+  return [{ ...first, op: scaleOutputs(first.op as ConvLike, s, relu6AsRelu) }, { ...second, op: scaleInputs(second.op as ConvLike, s) }];
+}
+
 function isConv(op: Op): op is ConvLike {
   return op.kind === 'conv2d' || op.kind === 'depthwiseConv2d';
 }
 
-/** max |W| per output channel: conv [kh, kw, in, out] -> out; depthwise [kh, kw, C, 1] -> C. */
-export function outputRanges(op: ConvLike): Float32Array {
-  const w = op.filter;
-  const channels = op.kind === 'depthwiseConv2d' ? w.shape[2] * w.shape[3] : w.shape[3];
+/** max |W| per output channel: conv [kh, kw, in, out] and dense [in, out] -> out; depthwise [kh, kw, C, M] -> C * M. */
+export function outputRanges(op: Weighted): Float32Array {
+  const w = op.kind === 'dense' ? op.kernel : op.filter;
+  const channels = op.kind === 'depthwiseConv2d' ? w.shape[2] * w.shape[3] : w.shape[w.shape.length - 1];
   const r = new Float32Array(channels);
   for (let k = 0; k < w.data.length; k++) r[k % channels] = Math.max(r[k % channels], Math.abs(w.data[k]));
   return r;
@@ -122,7 +141,17 @@ function scaleOutputs(op: ConvLike, s: Float32Array, relu6AsRelu: boolean): Conv
   const filter: Weight = { data: op.filter.data.map((v, k) => v / s[k % channels]), shape: op.filter.shape };
   const bias = op.bias ? { data: op.bias.data.map((v, i) => v / s[i]), shape: op.bias.shape } : null;
   const activation = op.activation === 'relu6' && relu6AsRelu ? 'relu' : op.activation;
-  return { ...op, filter, bias, activation };
+  return { ...op, filter, bias, activation, folded: op.folded && scaleFolded(op.folded, s) };
+}
+
+/**
+ * The folded batch norm's output, the pre-activation N(beta, gamma^2), scales with the channel: beta and gamma (and
+ * the folding factor gamma / sqrt(variance + epsilon)) divide by s_i, so high-bias absorption and analytical bias
+ * correction read the equalized distribution. mean and variance describe the conv's raw output, which is unchanged.
+ */
+function scaleFolded(bn: FoldedBatchNorm, s: Float32Array): FoldedBatchNorm {
+  const div = (v: Float32Array) => v.map((x, i) => x / s[i]);
+  return { ...bn, gamma: div(bn.gamma), beta: div(bn.beta), factor: div(bn.factor) };
 }
 
 function scaleInputs(op: ConvLike, s: Float32Array): ConvLike {

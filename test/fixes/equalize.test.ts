@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { equalizeCrossLayer, inputRanges, outputRanges } from '../../src/fixes/equalize';
 import { createExecutor } from '../../src/graph/execute';
-import type { ActivationFn, Graph, GraphNode } from '../../src/graph/ir';
+import type { ActivationFn, FoldedBatchNorm, Graph, GraphNode } from '../../src/graph/ir';
 import { createFakeQuantExecutor } from '../../src/quant/fake_quant_executor';
 import { calibrateGraph, rangesFromHistograms } from '../../src/quant/calibrate_graph';
 import { useBackend } from '../support/backends';
-import { mulberry32, uniforms } from '../support/random';
+import { mulberry32, normals, uniforms } from '../support/random';
+import { channelStats, floatOutputs as run, pairGraph, statsProducer } from './pairs';
 
 function conv(name: string, input: string, inC: number, outC: number, seed: number, activation: ActivationFn, boost: number[] = []): GraphNode {
   const rand = mulberry32(seed);
@@ -26,15 +27,6 @@ function chain(activation: ActivationFn): Graph {
     name: 'chain', format: 'tfjs-layers', inputs: [{ name: 'x', shape: [null, 8, 8, 3] }], outputs: ['project'],
     nodes: [conv('expand', 'x', 3, 6, 1, activation, [1, 4]), depthwise('dw', 'expand', 6, 2, activation, [2]), conv('project', 'dw', 6, 4, 3, 'linear')],
   };
-}
-
-function run(graph: Graph, x: tf.Tensor): Float32Array {
-  const e = createExecutor(graph);
-  const [y] = e.run(x);
-  const out = y.dataSync() as Float32Array;
-  y.dispose();
-  e.dispose();
-  return out;
 }
 
 test('CLE keeps the float function of a conv -> depthwise -> conv chain and equalizes each pair\'s channel ranges', async () => {
@@ -90,4 +82,46 @@ test('ReLU6 pairs are skipped with the reason, or equalized as ReLU when asked',
   const asRelu = equalizeCrossLayer(graph, { relu6: 'as-relu' });
   assert.equal(asRelu.pairs.length, 2);
   assert.ok(asRelu.graph.nodes.slice(0, 2).every((n) => n.op.kind !== 'dense' && (n.op as { activation: string }).activation === 'relu'));
+});
+
+test('CLE rescales the folded batch-norm statistics with their channel: they still describe the pre-activations', async () => {
+  await useBackend('cpu');
+  const c = 5;
+  const { beta, gamma } = channelStats(c, 6, -2, 4, 0.2, 3);
+  const graph = pairGraph(statsProducer('conv', beta, gamma, 'relu'), 'conv3x3-same', c, 3, 7, 9);
+  const { graph: equalized, pairs } = equalizeCrossLayer(graph);
+  assert.deepEqual(pairs.map((p) => `${p.first}->${p.second}`), ['p->q']);
+  const p = equalized.nodes[0];
+  const bn = (p.op as { folded: FoldedBatchNorm }).folded;
+  // The pre-activation: the equalized producer without its ReLU, on x ~ N(0, 1).
+  const linear: Graph = { ...equalized, nodes: [{ ...p, op: { ...(p.op as Extract<GraphNode['op'], { kind: 'conv2d' }>), activation: 'linear' } }], outputs: ['p'] };
+  const x = tf.tensor4d(normals(12, 256 * 7 * 7 * c), [256, 7, 7, c]);
+  const y = run(linear, x);
+  x.dispose();
+  const n = y.length / c;
+  let moved = 0;
+  for (let i = 0; i < c; i++) {
+    let sum = 0;
+    let sq = 0;
+    for (let k = i; k < y.length; k += c) { sum += y[k]; sq += y[k] * y[k]; }
+    const mean = sum / n;
+    const std = Math.sqrt(sq / n - mean * mean);
+    assert.ok(Math.abs(mean - bn.beta[i]) <= 0.05 * std && Math.abs(std - Math.abs(bn.gamma[i])) <= 0.05 * std, `channel ${i}: measured N(${mean}, ${std}^2), statistics N(${bn.beta[i]}, ${bn.gamma[i]}^2)`);
+    assert.ok(Math.abs(bn.factor[i] - bn.gamma[i] / Math.sqrt(bn.variance[i] + bn.epsilon)) <= 1e-6 * Math.abs(bn.factor[i]), 'the factor stays gamma / sqrt(variance + epsilon)');
+    if (Math.abs(std - Math.abs(gamma[i])) > 0.2 * std) moved++;
+  }
+  assert.ok(moved >= 2, 'equalization moved the distributions, so the old statistics would be wrong');
+});
+
+test('CLE equalizes through a zero-padding node and keeps the float function', async () => {
+  await useBackend('cpu');
+  const { beta, gamma } = channelStats(4, 7, -1, 1, 0.1, 4);
+  const graph = pairGraph(statsProducer('conv', beta, gamma, 'relu'), 'pad+depthwise3x3-stride2', 4, 4, 7, 3);
+  const { graph: equalized, pairs } = equalizeCrossLayer(graph);
+  assert.deepEqual(pairs.map((p) => `${p.first}->${p.second}`), ['p->q']);
+  assert.ok(Math.max(...pairs[0].scales) / Math.min(...pairs[0].scales) > 1.5, 'the channels were rescaled');
+  const x = tf.tensor4d(normals(2, 4 * 7 * 7 * 4), [4, 7, 7, 4]);
+  const [a, b] = [run(graph, x), run(equalized, x)];
+  x.dispose();
+  for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= 1e-4 * (1 + Math.abs(a[i])), `${a[i]} vs ${b[i]}`);
 });
