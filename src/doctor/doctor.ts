@@ -4,7 +4,8 @@ import { layerwiseError } from '../analysis/layerwise';
 import { compareSchemes, planFootprint, standardSchemes, type SchemeRow } from '../analysis/schemes';
 import { layerSensitivity, type SensitivityRow } from '../analysis/sensitivity';
 import { firstImages } from '../data/fashion_mnist';
-import { correctBiasEmpirically } from '../fixes/bias_correction';
+import { correctBiasAnalytically, correctBiasEmpirically } from '../fixes/bias_correction';
+import { absorbHighBias } from '../fixes/high_bias_absorption';
 import { equalizeCrossLayer } from '../fixes/equalize';
 import { budgetTarget, searchMixedPrecision, type AccuracyBudget, type MixedPrecisionTrial } from '../fixes/mixed_precision';
 import { isWeightedLayer, type Graph } from '../graph/ir';
@@ -77,8 +78,8 @@ interface Config {
  *  1. the scheme table (FP32, FP16, INT8 per-tensor/per-channel, 16x8, INT4): what precision costs;
  *  2. INT8 per-channel with min/max ranges: the baseline;
  *  3. range tuning: every calibration method on the baseline; the best is kept;
- *  4. per-tensor weights with cross-layer equalization (cheaper kernels on some hardware), when per-tensor loses;
- *  5. empirical bias correction on the best configuration;
+ *  4. per-tensor weights with cross-layer equalization and high-bias absorption, when per-tensor loses;
+ *  5. bias correction, analytical (from batch-norm statistics) and empirical, on the best configuration;
  *  6. layerwise error of the best configuration: the layers above rmse/scale 0.7;
  *  7. if still outside the budget: per-layer sensitivity and the mixed-precision search.
  * The recommendation is the candidate within budget with the fewest float layers, then the fewest extra steps
@@ -143,19 +144,23 @@ export function doctor(graph: Graph, data: SessionData, options: DoctorOptions =
   if (equalized !== null && equalized.pairs.length === 0) {
     findings.push({ step: 'equalization', finding: `per-tensor weights lose ${(100 * (row('INT8 per-channel symmetric').accuracy - perTensor.accuracy)).toFixed(2)} points against per-channel, but no layer pair can be equalized exactly (${equalized.skipped.map((p) => `${p.first} -> ${p.second}: ${p.reason.split(':')[0]}`).join('; ')}); keep per-channel weights` });
   } else if (equalized !== null) {
-    const ranges = rangesFromHistograms(calibrateImages(equalized.graph, data.calibration), best === baseline ? undefined : bestMethodSpec.method);
-    const cle = evaluate({ name: `INT8 per-tensor + CLE, ${best.rangeMethod}`, graph: equalized.graph, plan: int8('per-tensor', ranges), rangeMethod: best.rangeMethod, equalization: true, biasCorrection: false });
-    findings.push({ step: 'equalization', finding: `per-tensor weights lose ${(100 * (row('INT8 per-channel symmetric').accuracy - perTensor.accuracy)).toFixed(2)} points against per-channel; cross-layer equalization (${equalized.pairs.length} pairs, ${equalized.skipped.length} skipped) brings per-tensor to ${pts(cle.accuracy)}` });
+    const absorbed = absorbHighBias(equalized.graph);
+    const ranges = rangesFromHistograms(calibrateImages(absorbed.graph, data.calibration), best === baseline ? undefined : bestMethodSpec.method);
+    const cle = evaluate({ name: `INT8 per-tensor + CLE + high-bias absorption, ${best.rangeMethod}`, graph: absorbed.graph, plan: int8('per-tensor', ranges), rangeMethod: best.rangeMethod, equalization: true, biasCorrection: false });
+    const channels = absorbed.pairs.reduce((n, p) => n + p.absorbed.filter((c) => c > 0).length, 0);
+    findings.push({ step: 'equalization', finding: `per-tensor weights lose ${(100 * (row('INT8 per-channel symmetric').accuracy - perTensor.accuracy)).toFixed(2)} points against per-channel; cross-layer equalization (${equalized.pairs.length} pairs, ${equalized.skipped.length} skipped) with high-bias absorption (${channels} channels) brings per-tensor to ${pts(cle.accuracy)}` });
   } else {
     findings.push({ step: 'equalization', finding: 'per-tensor weights cost nothing measurable here (per-channel weight ranges are balanced): equalization not needed' });
   }
   advance();
 
   const bestConfig = configs.get(best.name)!;
-  const corrected = correctBiasEmpirically(bestConfig.graph, bestConfig.plan, imageBatches(data.calibration));
-  const bc = evaluate({ ...bestConfig, name: `${best.name} + bias correction`, graph: corrected.graph, biasCorrection: true });
-  findings.push({ step: 'bias correction', finding: `empirical bias correction of ${corrected.corrections.length} layers: ${pts(bc.accuracy)} (was ${pts(best.accuracy)})` });
-  if (bc.accuracy > best.accuracy) best = bc;
+  const analytical = correctBiasAnalytically(bestConfig.graph, bestConfig.plan);
+  const empirical = correctBiasEmpirically(bestConfig.graph, bestConfig.plan, imageBatches(data.calibration));
+  const bcAnalytical = evaluate({ ...bestConfig, name: `${best.name} + analytical bias correction`, graph: analytical.graph, biasCorrection: true });
+  const bcEmpirical = evaluate({ ...bestConfig, name: `${best.name} + empirical bias correction`, graph: empirical.graph, biasCorrection: true });
+  findings.push({ step: 'bias correction', finding: `analytical (from batch-norm statistics; ${analytical.corrections.length} layers corrected, ${analytical.skipped.length} without statistics): ${pts(bcAnalytical.accuracy)}; empirical (${empirical.corrections.length} layers): ${pts(bcEmpirical.accuracy)}; without: ${pts(best.accuracy)}` });
+  for (const bc of [bcAnalytical, bcEmpirical]) if (bc.accuracy > best.accuracy) best = bc;
   advance();
 
   const chosen = configs.get(best.name)!;
