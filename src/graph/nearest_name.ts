@@ -11,16 +11,40 @@ export function editDistance(a: string, b: string): number {
   return previous[t.length];
 }
 
-/** The candidate closest to `name` (substring matches first), or null when there are none. */
+/** Length of the longest common substring, case-insensitive. */
+export function commonSubstringLength(a: string, b: string): number {
+  const s = a.toLowerCase();
+  const t = b.toLowerCase();
+  let best = 0;
+  let previous = new Array<number>(t.length + 1).fill(0);
+  for (let i = 1; i <= s.length; i++) {
+    const row = new Array<number>(t.length + 1).fill(0);
+    for (let j = 1; j <= t.length; j++) {
+      if (s[i - 1] === t[j - 1]) {
+        row[j] = previous[j - 1] + 1;
+        if (row[j] > best) best = row[j];
+      }
+    }
+    previous = row;
+  }
+  return best;
+}
+
+/**
+ * The candidate closest to `name`, or null when there are none: the longest shared run of characters first (a
+ * mistyped name usually keeps most of one part, like 'conv1' of 'block1_conv1'), then the smallest edit distance.
+ */
 export function nearestName(name: string, candidates: readonly string[]): string | null {
   let best: string | null = null;
-  let bestScore = Infinity;
+  let bestShared = -1;
+  let bestDistance = Infinity;
   for (const c of candidates) {
-    const contains = c.toLowerCase().includes(name.toLowerCase()) || name.toLowerCase().includes(c.toLowerCase());
-    const score = editDistance(name, c) - (contains ? 1000 : 0);
-    if (score < bestScore) {
+    const shared = commonSubstringLength(name, c);
+    const distance = editDistance(name, c);
+    if (shared > bestShared || (shared === bestShared && distance < bestDistance)) {
       best = c;
-      bestScore = score;
+      bestShared = shared;
+      bestDistance = distance;
     }
   }
   return best;
