@@ -95,3 +95,8 @@ export { conv2dInt8Requantized, depthwiseConv2dInt8Requantized, denseInt8Requant
 export { requantizeReference } from './fixedpoint/requantize';
 export { equalizeCrossLayer, outputRanges, inputRanges, type EqualizationResult, type EqualizedPair, type SkippedPair } from './fixes/equalize';
 export { correctBiasEmpirically, type BiasCorrection } from './fixes/bias_correction';
+export {
+  errorBudget, applyPlanChange, type ErrorBudgetOptions, type ErrorBudgetProgress, type ErrorBudgetReport, type ErrorBudgetRow,
+  type ErrorSplit, type AccumulatorUse, type MeasuredChange, type PlanChange, type Recommendation,
+} from './analysis/error_budget';
+export { errorBudgetView, errorBudgetText } from './views/error_budget_view';
