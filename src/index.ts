@@ -120,3 +120,8 @@ export { absorbHighBias, type AbsorbedPair, type HighBiasAbsorptionResult } from
 export { clippedNormalMean, normalCdf, normalPdf } from './fixes/normal_moments';
 export { imbalanceDepthwiseChannels } from './fixes/imbalance_channels';
 export { equalizationAblation, type AblationPlan, type AblationRow, type EqualizationAblationReport } from './analysis/equalization_ablation';
+export {
+  errorBudget, applyPlanChange, type ErrorBudgetOptions, type ErrorBudgetProgress, type ErrorBudgetReport, type ErrorBudgetRow,
+  type ErrorSplit, type AccumulatorUse, type MeasuredChange, type PlanChange, type Recommendation,
+} from './analysis/error_budget';
+export { errorBudgetView, errorBudgetText } from './views/error_budget_view';

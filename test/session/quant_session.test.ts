@@ -6,6 +6,7 @@ import { loadModel } from '../../src/models/load_model';
 import { REPO_ROOT } from '../../src/paths';
 import { quantSession } from '../../src/session/quant_session';
 import { JUPYTER_DISPLAY, VIEW_ACTIONS } from '../../src/views/display';
+import { parseView } from '../../src/views/parse';
 import type { DistributionView, LayerwiseEvaluation } from '../../src/views/types';
 import * as path from 'node:path';
 import { useBackend } from '../support/backends';
@@ -84,6 +85,15 @@ test('tables: activation and weight ranges come with text and escaped HTML and c
   const weights = s.weightRanges();
   assert.equal(weights.data.length, graph.nodes.filter((n) => ['conv2d', 'depthwiseConv2d', 'dense'].includes(n.op.kind)).length);
   assert.ok(weights.data.every((w) => w.spread >= 1));
+});
+
+test('error budget: one row per quantized weighted layer, a valid view, progress to the end of both passes', async () => {
+  const { graph, s, ticks } = await session();
+  const shown = s.errorBudget({ samples: 50 });
+  assert.equal(shown.view.samples, 50);
+  assert.deepEqual(shown.view.rows.map((r) => r.layer), graph.nodes.filter((n) => ['conv2d', 'depthwiseConv2d', 'dense'].includes(n.op.kind)).map((n) => n.name));
+  assert.deepEqual(parseView(shown.view), { ok: true, view: shown.view });
+  assert.equal(ticks[ticks.length - 1], 'error budget 100/100');
 });
 
 test('bad input: images that do not fit the model, empty sets and unknown names are named in the error', async () => {

@@ -154,7 +154,10 @@ test('errorBudgetFigure stacks every source and the interaction so each layer ad
   assert.deepEqual(sortBudgetRows(swapped, 'bias').map((r) => r.layer), ['conv1', 'conv2']);
   assert.deepEqual(errorBudgetFigure(view, 'total', theme).data[0].customdata, ['conv2', 'conv1']);
   const split = errorSplitFigure(view.rows[0], theme);
-  assert.deepEqual(split.data[0].x, [0.0015, 0.0005]);
+  // One trace per part, each over [input, output], straight from the row's splits.
+  assert.deepEqual(split.data.map((t) => t.name), ['clipping', 'rounding']);
+  assert.deepEqual(split.data[0].x, [view.rows[0].input.clipping, view.rows[0].output.clipping]);
+  assert.deepEqual(split.data[1].x, [view.rows[0].input.rounding, view.rows[0].output.rounding]);
 });
 
 test('parsePlotlyPayload accepts a figure or its JSON and names what is wrong', () => {

@@ -120,6 +120,8 @@ test('parseView checks scheme rows, progress counts and error-budget rows', () =
   rejects('error-budget', (v) => { v.rows[0].dominant = 'luck'; },
     'error-budget view: rows[0].dominant was "luck"; expected one of "weights", "input", "bias", "accumulator", "requantization", "output"');
   rejects('error-budget', (v) => { v.rows[0].interaction = null; }, 'error-budget view: rows[0].interaction was null; expected a finite number');
+  rejects('error-budget', (v) => { v.rows[0].input.clippedFraction = 2; }, 'error-budget view: rows[0].input.clippedFraction was 2; expected a fraction in [0, 1]');
+  rejects('error-budget', (v) => { v.rows[1].changes[0].after = -1; }, 'error-budget view: rows[1].changes[0].after was -1; expected a finite number >= 0');
 });
 
 test('parseView shortens a long string in its message', () => {

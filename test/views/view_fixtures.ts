@@ -70,12 +70,16 @@ export function progressView(): ProgressView {
 export function errorBudgetView(): ErrorBudgetView {
   const parts = (w: number) => ({ weights: w, input: 2 * w, bias: 0, accumulator: 0, requantization: w / 10, output: w / 2 });
   return {
-    kind: 'error-budget', version: 1, id: 'eb-1', title: 'Error budget', actions: [], model: 'tiny_cnn', samples: 32,
+    kind: 'error-budget', version: 1, id: 'eb-1', title: 'Error budget', actions: [], model: 'tiny_cnn', samples: 32, profile: 'tflite-double',
     rows: [
-      { layer: 'conv1', op: 'conv2d', total: 0.004, parts: parts(0.001), interaction: 0.0004, clipping: 0.0015, rounding: 0.0005,
-        dominant: 'input', recommendation: 'Tighten the input range: clipping dominates.' },
-      { layer: 'conv2', op: 'conv2d', total: 0.01, parts: parts(0.003), interaction: -0.0008, clipping: 0.001, rounding: 0.005,
-        dominant: 'input', recommendation: 'Use int16 activations.' },
+      { layer: 'conv1', op: 'conv2d', precision: 'int8', total: 0.004, parts: parts(0.001), interaction: 0.0004,
+        input: { clipping: 0.0015, rounding: 0.0005, clippedFraction: 0.01 }, output: { clipping: 0, rounding: 0.0005, clippedFraction: 0 },
+        accumulator: { bits: 32, overflows: 0, outputs: 512 },
+        dominant: 'input', recommendation: 'Widen the input range: clipping dominates.', changes: [{ change: 'input range: min/max', before: 0.004, after: 0.002 }] },
+      { layer: 'conv2', op: 'conv2d', precision: 'int8', total: 0.01, parts: parts(0.003), interaction: -0.0008,
+        input: { clipping: 0.001, rounding: 0.005, clippedFraction: 0.001 }, output: { clipping: 0, rounding: 0.0015, clippedFraction: 0 },
+        accumulator: { bits: 32, overflows: 0, outputs: 512 },
+        dominant: 'input', recommendation: 'Use int16 activations.', changes: [{ change: 'int16 activations', before: 0.01, after: null }] },
     ],
   };
 }

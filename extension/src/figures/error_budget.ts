@@ -41,17 +41,17 @@ export function errorBudgetFigure(view: ErrorBudgetView, sort: BudgetSort, theme
   };
 }
 
-/** One layer's input-activation error split into clipping and rounding, as two bars. */
+/** One layer's input and output activation errors split into clipping and rounding, as grouped bars. */
 export function errorSplitFigure(row: ErrorBudgetViewRow, theme: Theme): Figure {
   return {
-    data: [{
-      type: 'bar', orientation: 'h', y: ['clipping', 'rounding'], x: [row.clipping, row.rounding],
-      marker: { color: [theme.warn, theme.primary] }, hovertemplate: '%{y}: %{x:.3e}<extra></extra>',
-    }],
+    data: (['clipping', 'rounding'] as const).map((part) => ({
+      type: 'bar', orientation: 'h', name: part, y: ['input', 'output'], x: [row.input[part], row.output[part]],
+      marker: { color: part === 'clipping' ? theme.warn : theme.primary }, hovertemplate: `${part} %{y}: %{x:.3e}<extra></extra>`,
+    })),
     layout: {
       ...baseLayout(theme, 150),
       margin: { l: 8, r: 24, t: 8, b: 40 },
-      xaxis: axis(theme, { title: { text: `${plotText(row.layer)}: input MSE` }, exponentformat: 'e', rangemode: 'tozero' }),
+      xaxis: axis(theme, { title: { text: `${plotText(row.layer)}: activation MSE (clipping, rounding)` }, exponentformat: 'e', rangemode: 'tozero' }),
       yaxis: axis(theme),
     },
   };

@@ -22,8 +22,11 @@ export async function renderErrorBudget(view: ErrorBudgetView, host: Host): Prom
     detail.dataset.layer = row.layer;
     detail.replaceChildren(
       element('div', { className: 'quantscope-title', text: `${row.layer} (${row.op})` }),
-      element('div', { text: `total ${formatNumber(row.total)}, dominant source: ${row.dominant}, interaction ${formatNumber(row.interaction)}` }),
-      element('div', { text: `input activation: clipping ${formatNumber(row.clipping)}, rounding ${formatNumber(row.rounding)}` }),
+      element('div', { text: `total ${formatNumber(row.total)}, dominant source: ${row.dominant ?? 'none (exact)'}, interaction ${formatNumber(row.interaction)}` }),
+      element('div', { text: `input activation: clipping ${formatNumber(row.input.clipping)} (${formatNumber(100 * row.input.clippedFraction)}% of values clipped), rounding ${formatNumber(row.input.rounding)}` }),
+      element('div', { text: `output activation: clipping ${formatNumber(row.output.clipping)}, rounding ${formatNumber(row.output.rounding)}` }),
+      element('div', { text: `accumulator: ${row.accumulator.bits} bits, ${row.accumulator.overflows} of ${row.accumulator.outputs} sums overflowed` }),
+      ...row.changes.map((c) => element('div', { className: 'quantscope-change', text: `${c.change}: total ${formatNumber(c.before)} -> ${c.after === null ? 'not measured' : formatNumber(c.after)}` })),
       split,
       element('div', { className: 'quantscope-recommendation', text: row.recommendation }));
     host.plots.remove(split);

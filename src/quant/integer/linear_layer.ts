@@ -74,12 +74,14 @@ export function prepareLinearLayer(node: GraphNode, op: LinearOp, input: TensorQ
     const m = tfliteOutputMultipliers(input.scale, scalesForMultipliers, output.scale);
     requant16 = { ...m, ...clamp };
   } else if (options.profile === 'onnxruntime') {
-    requant = { profile: 'onnxruntime', scale: onnxRuntimeOutputScales(input.scale, scalesForMultipliers, output.scale),
-      zeroPoint: output.zeroPoint, ...clamp };
+    const scale = onnxRuntimeOutputScales(input.scale, scalesForMultipliers, output.scale);
+    requant = { profile: 'onnxruntime', scale: perTensor ? scale[0] : scale, zeroPoint: output.zeroPoint, ...clamp };
   } else {
     const m = tfliteOutputMultipliers(input.scale, scalesForMultipliers, output.scale,
       options.profile === 'tflite-single');
-    requant = { profile: options.profile, multiplier: m.multiplier, shift: m.shift, zeroPoint: output.zeroPoint, ...clamp };
+    // Per-tensor weights give one multiplier: a scalar, which the fused kernels take for every channel.
+    requant = { profile: options.profile, multiplier: perTensor ? m.multiplier[0] : m.multiplier,
+      shift: perTensor ? m.shift[0] : m.shift, zeroPoint: output.zeroPoint, ...clamp };
   }
   return {
     node: node.name, kind: op.kind, bits: options.bits, weights: Int8Array.from(q.codes), weightShape: w.shape,

@@ -58,11 +58,20 @@ export function runIntegerFloatEpilogue(step: IntegerStep, x: Codes): Codes {
   const op = step.node.op as Extract<Op, { kind: 'conv2d' | 'depthwiseConv2d' | 'dense' }>;
   const acc = op.kind === 'dense' ? accumulate(step.linear!, x, null, null, null)
     : accumulate(step.linear!, x, op.padding, op.strides, op.dilations);
-  const real = accumulatorsToFloat(step.linear!, acc);
-  const y = tf.tidy(() => activate(tf.tensor(real, acc.shape, 'float32'), op.activation));
+  return floatEpilogue(step.linear!, acc, step.rounding);
+}
+
+/**
+ * The float epilogue of a layer whose fused activation is not a clamp: y = f(fround(acc · fround(s_in · s_w))) in
+ * float32, quantized to the output grid with `rounding`.
+ */
+export function floatEpilogue(layer: IntegerLinearLayer, acc: { values: Int32Array | Float64Array; shape: number[] },
+  rounding: RoundingProfile): Codes {
+  const real = accumulatorsToFloat(layer, acc);
+  const y = tf.tidy(() => activate(tf.tensor(real, acc.shape, 'float32'), layer.activation));
   const values = y.dataSync() as Float32Array;
   y.dispose();
-  return quantizeValues(values, acc.shape, step.output, step.rounding, step.node.name);
+  return quantizeValues(values, acc.shape, layer.output, rounding, layer.node);
 }
 
 /**
