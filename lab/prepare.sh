@@ -26,20 +26,9 @@ build_app=0
 if [[ ${QUANTSCOPE_LAB_APP:-0} == 1 ]] || ! command -v jupyter-lab >/dev/null; then build_app=1; fi
 debian_packages=("$@")
 if ((build_app)); then debian_packages+=(python3-jupyter-server python3-jupyterlab-server); fi
-missing=()
-for pkg in "${debian_packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-done
-if ((${#missing[@]} > 0)); then
-  sudo=()
-  if [[ $(id -u) != 0 ]]; then sudo=(sudo); fi
-  log "installing Debian packages: ${missing[*]}"
-  "${sudo[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
 
-log "building the project (scripts/setup.sh)"
-bash scripts/setup.sh
+log "building the project (scripts/setup.sh, with Debian packages: ${debian_packages[*]:-none extra})"
+bash scripts/setup.sh "${debian_packages[@]}"
 
 if ((build_app)); then
   if [[ ! -f lab/node_modules/.package-lock.json || lab/package-lock.json -nt lab/node_modules/.package-lock.json ]]; then

@@ -1,7 +1,7 @@
 // Builds the TypeScript and the WebAssembly kernels, runs every compiled test file under node's test runner, then
-// the kernel's tests with real Jupyter clients (Python), and prints one closing line "total: N passed, N failed".
-// Exits non-zero when anything fails. Arguments filter the node test files by path; 'kernel' selects the Python
-// kernel tests too (they run by default when no filter is given).
+// the kernel's tests with real Jupyter clients (Python) and the browser tests, and prints one closing line "total: N passed, N failed".
+// Exits non-zero when anything fails. Arguments filter the node test files by path; 'kernel', 'notebooks' and
+// 'browser' select those suites too (every suite runs when no filter is given).
 'use strict';
 const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -10,6 +10,12 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b'], { cwd: root, stdio: 'inherit' });
 execFileSync(process.execPath, [path.join(__dirname, 'build-wasm.js')], { cwd: root, stdio: 'inherit' });
+
+const SUITES = [
+  ['kernel', 'test/kernel/run_kernel_tests.sh'],
+  ['notebooks', 'test/notebooks/run_notebook_tests.sh'],
+  ['browser', 'test/browser/run_browser_tests.sh'],
+].filter(([, script]) => fs.existsSync(path.join(root, script)));
 
 function testFiles(dir) {
   if (!fs.existsSync(dir)) return [];
@@ -50,15 +56,18 @@ async function main() {
     failed += f ?? 0;
     status ||= node.status;
   }
-  if (only.length === 0 || only.includes('kernel')) {
-    const kernel = await run('bash', [path.join(root, 'test', 'kernel', 'run_kernel_tests.sh')]);
-    const match = [...kernel.output.matchAll(/^(\d+) passed, (\d+) failed/gm)].pop();
-    if (!match) { console.error('run-tests: the kernel tests printed no summary'); status = 1; }
+  // Suites outside node:test, each printing "N passed, N failed": the kernel with real Jupyter clients, the
+  // tutorial notebooks, and the real-browser tests of the lab and extension.
+  for (const [name, script] of SUITES) {
+    if (!(only.length === 0 || only.includes(name))) continue;
+    const suite = await run('bash', [path.join(root, script)]);
+    const match = [...suite.output.matchAll(/^(\d+) passed, (\d+) failed/gm)].pop();
+    if (!match) { console.error(`run-tests: the ${name} tests printed no summary`); status = 1; }
     passed += match ? Number(match[1]) : 0;
     failed += match ? Number(match[2]) : 0;
-    status ||= kernel.status;
+    status ||= suite.status;
   }
-  if (files.length === 0 && !(only.length === 0 || only.includes('kernel'))) {
+  if (files.length === 0 && !(only.length === 0 || SUITES.some(([n]) => only.includes(n)))) {
     console.error('run-tests: no test files matched');
     status = 1;
   }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Brings a fresh clone to a runnable state, doing only what is missing: Debian packages, npm packages, the build.
 # Safe to run again and again; `npm start`, `npm test` and `npm run bench` call it first.
+#
+#   bash scripts/setup.sh [EXTRA_DEBIAN_PACKAGE...]     (lab/prepare.sh adds the Jupyter server and chromium)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +14,7 @@ debian_packages=(dataset-fashion-mnist python3-jupyter-client python3-jupyter-ke
   python3-nbconvert jupyter-nbconvert jupyter-core python3-zmq)
 # Extra packages for benchmarks and golden data: PyTorch, the peer the benchmarks compare against.
 if [[ "${QUANTSCOPE_SETUP_BENCH:-0}" == 1 ]]; then debian_packages+=(python3-torch python3-numpy python3-ipykernel); fi
+debian_packages+=("$@")
 
 missing=()
 for pkg in "${debian_packages[@]}"; do
