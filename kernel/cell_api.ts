@@ -4,7 +4,7 @@
  * these names from the types below, so cells get completion and type-checking for them.
  */
 import * as crypto from 'node:crypto';
-import type { MimeBundle } from './display_bundle';
+import { SHOWN_HANDLE, type MimeBundle } from './display_bundle';
 import { InterruptedError } from './interrupted_error';
 import type { OutputRouter } from './output_router';
 import { createProgressBar, type ProgressBar } from './progress_bar';
@@ -61,7 +61,7 @@ export function createCellApi(deps: CellApiDeps): CellApi {
     display(value) {
       const displayId = newDisplayId();
       deps.router.current.display(deps.bundleOf(value), displayId, false);
-      return { displayId, update: (next) => deps.router.current.display(deps.bundleOf(next), displayId, true) };
+      return { displayId, update: (next) => deps.router.current.display(deps.bundleOf(next), displayId, true), [SHOWN_HANDLE]: true } as DisplayHandle;
     },
     progress(total, label = '') {
       return createProgressBar(total, label, {

@@ -15,6 +15,16 @@ export const DISPLAY_SYMBOL: unique symbol = Symbol.for('Jupyter.display') as ne
 const MIME_TYPE = /^[\w\-+.]+\/[\w\-+.]+$/;
 const VIEW_MIME = /^application\/vnd\.quantscope\.([a-z][a-z0-9-]*)\+json$/;
 
+/**
+ * Marks values that are handles to output already shown (display handles, progress bars): a cell ending in
+ * `display(x)` or `progress(n)` shows the output, not the handle, as IPython's `display()` returns None.
+ */
+export const SHOWN_HANDLE: unique symbol = Symbol('quantscope.shownHandle') as never;
+
+export function isShownHandle(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[SHOWN_HANDLE] === true;
+}
+
 /** True when `value` has a `Symbol.for("Jupyter.display")` method. */
 export function isDisplayable(value: unknown): value is { [DISPLAY_SYMBOL](): unknown } {
   return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as Record<symbol, unknown>)[DISPLAY_SYMBOL] === 'function';

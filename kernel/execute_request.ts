@@ -1,5 +1,5 @@
 import type { CellExecutor, ExecutionOutcome } from './cell_executor';
-import type { MimeBundle } from './display_bundle';
+import { isShownHandle, type MimeBundle } from './display_bundle';
 import { compileErrorReport, exceptionReport, interruptReport, type ErrorReport } from './error_report';
 import type { History } from './history';
 import type { JsonObject, JupyterMessage } from './message';
@@ -57,7 +57,7 @@ export async function runExecuteRequest(ctx: ExecuteContext): Promise<ExecuteRes
 
   let report: ErrorReport | null = null;
   if (outcome.kind === 'ok') {
-    if (outcome.hasValue && !silent) {
+    if (outcome.hasValue && !silent && !isShownHandle(outcome.value)) {
       try {
         const data = ctx.bundleOf(outcome.value);
         ctx.publish('execute_result', { execution_count: count, data, metadata: {} });

@@ -1,14 +1,7 @@
-import { escapeHtml, type MimeBundle } from './display_bundle';
-import type { JsonObject } from './message';
+import { escapeHtml, SHOWN_HANDLE, type MimeBundle } from './display_bundle';
+import type { ProgressView } from '../src/views/types';
 
-/** The `progress` view: how far a long piece of work is. */
-export interface ProgressView extends JsonObject {
-  kind: 'progress';
-  version: 1;
-  done: number;
-  total: number;
-  label: string;
-}
+export type { ProgressView };
 
 /** A progress bar shown once (display_data) and then updated in place (update_display_data with its display_id). */
 export interface ProgressBar {
@@ -43,7 +36,7 @@ export function createProgressBar(total: number, label: string, deps: ProgressDe
   let lastSent = -Infinity;
   let sentDone = -1;
   const send = (update: boolean): void => {
-    deps.show(progressBundle({ kind: 'progress', version: 1, done, total, label }), displayId, update);
+    deps.show(progressBundle({ kind: 'progress', version: 1, id: displayId, title: label || 'progress', actions: [], done, total, label }), displayId, update);
     lastSent = deps.now();
     sentDone = done;
   };
@@ -53,7 +46,8 @@ export function createProgressBar(total: number, label: string, deps: ProgressDe
     if (done === sentDone) return;
     if (done === total || deps.now() - lastSent >= deps.minIntervalMs) send(true);
   };
-  return {
+  const bar: ProgressBar & { [SHOWN_HANDLE]: true } = {
+    [SHOWN_HANDLE]: true,
     displayId,
     get done() {
       return done;
@@ -68,6 +62,7 @@ export function createProgressBar(total: number, label: string, deps: ProgressDe
       set(value);
     },
   };
+  return bar;
 }
 
 /** The MIME bundle of a progress view: the view, a text bar and an HTML <progress> element. */
@@ -77,5 +72,5 @@ export function progressBundle(view: ProgressView): MimeBundle {
   const filled = Math.round(fraction * width);
   const text = `${view.label ? `${view.label} ` : ''}[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${view.done}/${view.total} (${Math.round(fraction * 100)}%)`;
   const html = `<div class="quantscope-progress"><progress value="${view.done}" max="${view.total}"></progress> ${escapeHtml(text)}</div>`;
-  return { 'application/vnd.quantscope.progress+json': view, 'text/plain': text, 'text/html': html };
+  return { 'application/vnd.quantscope.progress+json': { ...view, actions: [...view.actions] }, 'text/plain': text, 'text/html': html };
 }

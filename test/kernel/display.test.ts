@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { parseView } from '../../src/views/parse';
 import { DISPLAY_SYMBOL, displayBundleOf, escapeHtml, validateMimeBundle, viewBundle } from '../../kernel/display_bundle';
 import type { MimeBundle } from '../../kernel/display_bundle';
 import { createProgressBar } from '../../kernel/progress_bar';
@@ -67,7 +68,9 @@ test('a progress bar is displayed once, then updated in place, throttled, always
   b.tick();
   assert.deepEqual(shown.map((s) => [s.update, s.id]), [[false, 'id-1'], [true, 'id-1']]);
   const last = shown[1].bundle['application/vnd.quantscope.progress+json'];
-  assert.deepEqual(last, { kind: 'progress', version: 1, done: 10, total: 10, label: 'calibrate' });
+  assert.deepEqual(last, { kind: 'progress', version: 1, id: 'id-1', title: 'calibrate', actions: [], done: 10, total: 10, label: 'calibrate' });
+  // The kernel's progress bars follow the shared view contract, so the extension draws them.
+  assert.deepEqual(parseView(last), { ok: true, view: last });
   assert.match(String(shown[1].bundle['text/plain']), /10\/10 \(100%\)/);
 });
 

@@ -67,6 +67,14 @@ class CommTests(KernelTestCase):
         comm_id = self.open_comm({"view_id": view["id"]})
         self.assertEqual(self.request(comm_id, {"action": "evaluate", "min": 0.5}), {"ok": True, "result": {"min": 0.5, "codes": [-1, 2]}})
 
+    def test_a_cell_ending_in_display_or_progress_shows_the_output_not_the_handle(self):
+        for code in ("display(q.schemeName(q.int8Activations))", "progress(3, 'steps')"):
+            reply, msgs = self.k.execute(code)
+            self.assertEqual(reply["status"], "ok", reply)
+            kinds = [m["msg_type"] for m in msgs]
+            self.assertIn("display_data", kinds, code)
+            self.assertNotIn("execute_result", kinds, code)
+
     def test_bad_requests_get_errors_that_name_what_was_wrong(self):
         comm_id = self.open_comm()
         missing = self.request(comm_id, {"value": 1})
