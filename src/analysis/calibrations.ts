@@ -20,15 +20,18 @@ export interface CalibrationRow {
   readonly delta: number;
 }
 
-/** min/max, percentile 99.9 / 99.99 / 99.999, entropy (TensorRT KL), MSE and PyTorch's L2 search. */
-export function standardCalibrationMethods(): CalibrationMethodSpec[] {
+/**
+ * min/max, percentile 99.9 / 99.99 / 99.999, entropy (TensorRT KL), MSE and PyTorch's L2 search. The MSE search
+ * assumes a grid of `levels` steps (255 for 8 bits).
+ */
+export function standardCalibrationMethods(levels = 255): CalibrationMethodSpec[] {
   return [
     { name: 'min/max', method: undefined },
     { name: 'percentile 99.9', method: rangeMethods.percentile(99.9) },
     { name: 'percentile 99.99', method: rangeMethods.percentile(99.99) },
     { name: 'percentile 99.999', method: rangeMethods.percentile(99.999) },
     { name: 'entropy (KL)', method: rangeMethods.entropy() },
-    { name: 'MSE', method: rangeMethods.mse({ levels: 255 }) },
+    { name: 'MSE', method: rangeMethods.mse({ levels }) },
     { name: 'L2 (PyTorch)', method: rangeMethods.l2() },
   ];
 }

@@ -1,7 +1,6 @@
 import { histogramBins, type StreamingHistogram } from '../calibration/histogram';
-import type { RangeMethod } from '../calibration/histogram_observer';
+import { standardCalibrationMethods, type CalibrationMethodSpec } from '../analysis/calibrations';
 import { occupiedBins } from '../calibration/binned';
-import { rangeMethods } from '../calibration/methods';
 import type { Range } from '../range';
 import { displayable, fmt, type Displayable, type ViewActionHandler } from './display';
 import type { CalibrationView } from './types';
@@ -11,22 +10,10 @@ export interface CalibrationViewOptions {
   readonly symmetric: boolean;
   /** The range in use now. */
   readonly current: Range;
-  /** The methods whose ranges the view lists; by default min/max, percentile 99.9/99.99/99.999, entropy, MSE. */
-  readonly methods?: readonly { readonly name: string; readonly method: RangeMethod | null }[];
+  /** The methods whose ranges the view lists; by default `standardCalibrationMethods` on the view's grid. */
+  readonly methods?: readonly CalibrationMethodSpec[];
   readonly percentile?: number;
   readonly handlers?: Readonly<Record<string, ViewActionHandler>>;
-}
-
-/** The default method list, with the MSE search on the view's own grid size. */
-export function defaultViewMethods(bits: number): { name: string; method: RangeMethod | null }[] {
-  return [
-    { name: 'min/max', method: null },
-    { name: 'percentile 99.9', method: rangeMethods.percentile(99.9) },
-    { name: 'percentile 99.99', method: rangeMethods.percentile(99.99) },
-    { name: 'percentile 99.999', method: rangeMethods.percentile(99.999) },
-    { name: 'entropy (KL)', method: rangeMethods.entropy() },
-    { name: 'MSE', method: rangeMethods.mse({ levels: 2 ** bits - 1 }) },
-  ];
 }
 
 /**
@@ -39,8 +26,8 @@ export function calibrationView(tensor: string, h: StreamingHistogram, options: 
   const { first, last } = occupiedBins(binned);
   const counts = Array.from(binned.counts.subarray(first, last + 1));
   const edges = Array.from({ length: counts.length + 1 }, (_, i) => binned.lo + (first + i) * binned.binWidth);
-  const methods = (options.methods ?? defaultViewMethods(options.bits)).map((m) => {
-    const r = m.method === null ? { min: h.min, max: h.max } : m.method(binned);
+  const methods = (options.methods ?? standardCalibrationMethods(2 ** options.bits - 1)).map((m) => {
+    const r = m.method === undefined ? { min: h.min, max: h.max } : m.method(binned);
     return { method: m.name, min: r.min, max: r.max };
   });
   return displayable<CalibrationView>({
