@@ -2,10 +2,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatTable } from '../cli/table';
 import { writeFileAtomic } from '../export/atomic_write';
+import { REPO_ROOT } from '../paths';
 import { escapeHtml, htmlTable, JUPYTER_DISPLAY, pct, type TableFallback } from '../views/display';
 import type { DoctorReport } from './doctor';
 
 const points = (x: number) => x.toFixed(2);
+
+/** The page's own script (a browser asset next to this module's source, not compiled). */
+const REPORT_PAGE_SCRIPT = path.join(REPO_ROOT, 'src', 'doctor', 'report_page.js');
 
 function candidateTable(report: DoctorReport): TableFallback {
   return {
@@ -74,19 +78,7 @@ export function doctorHtml(report: DoctorReport): string {
 ${report.sensitivity.length > 0 ? '<h2>Layer sensitivity</h2><div id="sensitivity" class="figure"></div>' : ''}
 <h2>Tables</h2>${tables.join('\n')}
 <script id="quantscope-report" type="application/json">${data}</script>
-<script>
-const r = JSON.parse(document.getElementById('quantscope-report').textContent);
-const bar = (id, names, values, title, extra) => Plotly.newPlot(id, [{ type: 'bar', x: names, y: values.map((v) => 100 * v) }],
-  Object.assign({ title, yaxis: { title: 'accuracy (%)' }, margin: { b: 160 } }, extra || {}), { displaylogo: false });
-const target = { shapes: [{ type: 'line', xref: 'paper', x0: 0, x1: 1, y0: 100 * r.target, y1: 100 * r.target, line: { dash: 'dash', color: 'red' } }] };
-bar('schemes', r.schemes.map((s) => s.scheme), r.schemes.map((s) => s.accuracy), 'Schemes', target);
-bar('candidates', r.candidates.map((c) => c.name), r.candidates.map((c) => c.accuracy), 'Configurations tried (dashed: the budget)', target);
-bar('calibrations', r.calibrations.map((c) => c.method), r.calibrations.map((c) => c.accuracy), 'Calibration methods (INT8 per-channel)', target);
-if (r.sensitivity.length > 0) Plotly.newPlot('sensitivity', [
-  { type: 'bar', name: 'points lost, quantized alone', x: r.sensitivity.map((s) => s.layer), y: r.sensitivity.map((s) => s.lossAlone) },
-  { type: 'bar', name: 'points recovered, kept in float', x: r.sensitivity.map((s) => s.layer), y: r.sensitivity.map((s) => s.recovery) },
-], { barmode: 'group', title: 'Per-layer sensitivity', margin: { b: 160 } }, { displaylogo: false });
-</script></body></html>
+<script>${fs.readFileSync(REPORT_PAGE_SCRIPT, 'utf8')}</script></body></html>
 `;
 }
 
