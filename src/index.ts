@@ -95,3 +95,7 @@ export { conv2dInt8Requantized, depthwiseConv2dInt8Requantized, denseInt8Requant
 export { requantizeReference } from './fixedpoint/requantize';
 export { equalizeCrossLayer, outputRanges, inputRanges, type EqualizationResult, type EqualizedPair, type SkippedPair } from './fixes/equalize';
 export { correctBiasEmpirically, type BiasCorrection } from './fixes/bias_correction';
+export { quantizationAwareTraining, type QatOptions, type QatProgress, type QatEpoch, type QatResult } from './fixes/qat';
+export { createQatModel, type QatModel, type QatForwardMode } from './fixes/qat_model';
+export { fakeQuantizeSte, straightThrough } from './quant/ste';
+export { fakeQuantHooks, type FakeQuantRoundings } from './quant/fake_quant_executor';
