@@ -125,3 +125,7 @@ export {
   type ErrorSplit, type AccumulatorUse, type MeasuredChange, type PlanChange, type Recommendation,
 } from './analysis/error_budget';
 export { errorBudgetView, errorBudgetText } from './views/error_budget_view';
+export { quantizationAwareTraining, type QatOptions, type QatProgress, type QatEpoch, type QatResult } from './fixes/qat';
+export { createQatModel, type QatModel, type QatForwardMode } from './fixes/qat_model';
+export { fakeQuantizeSte, straightThrough } from './quant/ste';
+export { fakeQuantHooks, type FakeQuantRoundings } from './quant/fake_quant_executor';

@@ -15,8 +15,9 @@ export function executorAccuracy(executor: Executor, data: ImageSet, batchSize =
     const x = tf.tensor4d(data.images.subarray(from * pixels, (from + n) * pixels), [n, data.height, data.width, 1]);
     const [y] = executor.run(x);
     x.dispose();
-    const predicted = tf.tidy(() => tf.argMax(y.rank > 2 ? tf.reshape(y, [n, -1]) : y, 1)).dataSync();
-    y.dispose();
+    const classes = tf.tidy(() => tf.argMax(y.rank > 2 ? tf.reshape(y, [n, -1]) : y, 1));
+    const predicted = classes.dataSync();
+    tf.dispose([y, classes]);
     for (let i = 0; i < n; i++) if (predicted[i] === data.labels[from + i]) correct++;
   }
   return { correct, count: data.count, accuracy: correct / data.count };

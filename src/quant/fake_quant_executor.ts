@@ -1,5 +1,5 @@
 import { fp16RoundTrip, fp16RoundTripArray } from '../fp16';
-import { createExecutor, type GraphExecutor } from '../graph/execute';
+import { createExecutor, type ExecutorHooks, type GraphExecutor } from '../graph/execute';
 import type { Graph } from '../graph/ir';
 import type { QParams } from '../qparams';
 import { fakeQuantize } from '../quantize/quantize_tensor';
@@ -15,14 +15,29 @@ import { activationParamsLookup, onGridLookup, precisionLookup, quantizeLayerBia
  * keep their input's grid. Throws when a layer in the precision map or a needed range is missing, naming it.
  */
 export function createFakeQuantExecutor(graph: Graph, plan: QuantPlan): GraphExecutor {
-  const fn = 'createFakeQuantExecutor';
+  return createExecutor(graph, fakeQuantHooks(graph, plan, 'createFakeQuantExecutor'));
+}
+
+/** The tensor roundings a fake-quant model applies; quantization-aware training swaps in straight-through ones. */
+export interface FakeQuantRoundings {
+  readonly fakeQuantize: typeof fakeQuantize;
+  readonly fp16RoundTrip: typeof fp16RoundTrip;
+}
+
+/**
+ * The executor hooks of {@link createFakeQuantExecutor}: the plan's decisions about every weight, layer input and
+ * layer output, in one place. `weight` keeps state between a layer's weights and its bias (the bias scale is input
+ * scale x weight scale), so call it for a node's 'filter' or 'kernel' before its 'bias'. `roundings` replaces the
+ * tensor roundings (quantization-aware training passes versions with straight-through gradients).
+ */
+export function fakeQuantHooks(graph: Graph, plan: QuantPlan, fn: string, roundings: FakeQuantRoundings = { fakeQuantize, fp16RoundTrip }): ExecutorHooks {
   const precisionOf = precisionLookup(graph, plan, fn);
   const activationParams = activationParamsLookup(graph, plan, fn);
   const onGrid = onGridLookup(graph, precisionOf);
   // The executor checks its inputs for NaN/Inf once per batch; re-checking every layer would sync every layer.
   const options = { rounding: plan.rounding ?? 'tflite', checkFinite: false };
   const weightParams = new Map<string, QParams>();
-  return createExecutor(graph, {
+  return {
     weight(node, param, w) {
       const precision = precisionOf(node);
       if (precision === 'float') return w;
@@ -34,7 +49,7 @@ export function createFakeQuantExecutor(graph: Graph, plan: QuantPlan): GraphExe
       }
       if (param === 'bias') {
         const weightQp = weightParams.get(node.name);
-        if (!weightQp) throw new Error(`createFakeQuantExecutor: the bias of '${node.name}' came before its weights`);
+        if (!weightQp) throw new Error(`${fn}: the bias of '${node.name}' came before its weights`);
         return quantizeLayerBias(w, activationParams(node.inputs[0], precision), weightQp, precision).dequantized;
       }
       return w;
@@ -42,15 +57,15 @@ export function createFakeQuantExecutor(graph: Graph, plan: QuantPlan): GraphExe
     nodeInput(node, index, x) {
       const precision = precisionOf(node);
       if (precision === 'float') return x;
-      if (precision === 'fp16') return fp16RoundTrip(x);
+      if (precision === 'fp16') return roundings.fp16RoundTrip(x);
       if (onGrid(node.inputs[index], precision)) return x;
-      return fakeQuantize(x, activationParams(node.inputs[index], precision), options);
+      return roundings.fakeQuantize(x, activationParams(node.inputs[index], precision), options);
     },
     output(node, y) {
       const precision = precisionOf(node);
       if (precision === 'float' || RANGE_PRESERVING.has(node.op.kind)) return y;
-      if (precision === 'fp16') return fp16RoundTrip(y);
-      return fakeQuantize(y, activationParams(node.name, precision), options);
+      if (precision === 'fp16') return roundings.fp16RoundTrip(y);
+      return roundings.fakeQuantize(y, activationParams(node.name, precision), options);
     },
-  });
+  };
 }

@@ -13,6 +13,7 @@ import { check, checkFinite } from '../errors';
 import { createExecutor } from '../graph/execute';
 import { isWeightedLayer, requireNode, type Graph } from '../graph/ir';
 import { equalizeCrossLayer } from '../fixes/equalize';
+import { quantizationAwareTraining, type QatOptions, type QatResult } from '../fixes/qat';
 import { searchMixedPrecision, type MixedPrecisionOptions, type MixedPrecisionResult } from '../fixes/mixed_precision';
 import { calibrateImages, rangesFromHistograms } from '../quant/calibrate_graph';
 import { createFakeQuantExecutor } from '../quant/fake_quant_executor';
@@ -328,6 +329,33 @@ export class QuantSession {
     } finally {
       tf.dispose(batches);
     }
+  }
+
+  /**
+   * Quantization-aware training from this session's plan (post-training quantization is epoch 0): fine-tunes on
+   * `train` with fake quantization and a straight-through estimator, keeps the checkpoint with the best accuracy on
+   * `validation`, and returns a new session on the trained graph (same plan settings and precisions), with the
+   * history. Pass the kernel's `kernel.signal` as `signal` so an interrupt stops it between batches.
+   */
+  async qat(train: ImageSet, options: Omit<QatOptions, 'onProgress'>): Promise<{ session: QuantSession; result: TableDisplay<QatResult> }> {
+    const plan = this.plan;
+    const batches = Math.ceil(train.count / (options.batchSize ?? 32));
+    const bar = this.options.progress?.(options.epochs * batches, 'quantization-aware training');
+    const result = await quantizationAwareTraining(this.graph, plan, train, { ...options, onProgress: (p) => bar?.update((p.epoch - 1) * batches + p.batch) });
+    const session = new QuantSession(result.graph, this.data, { ...this.options, settings: this.settings, rangeMethod: this.rangeMethod }, this.histogramCache);
+    for (const [layer, p] of this.precisions) session.setPrecision(layer, p);
+    for (const [tensor, r] of this.rangeOverrides) session.setRange(tensor, r);
+    return {
+      session,
+      result: tableDisplay(`Quantization-aware training of ${this.graph.name}`, result, {
+        header: ['epoch', 'training loss', 'validation accuracy', 'kept'],
+        rows: [
+          [0, '-', pct(result.ptqAccuracy), result.best.epoch === 0 ? 'best' : ''],
+          ...result.history.map((e) => [e.epoch, fmt(e.loss, 4), pct(e.valAccuracy), e.epoch === result.best.epoch ? 'best' : '']),
+        ],
+        notes: [`epoch 0 is post-training quantization (${pct(result.ptqAccuracy)} on ${options.validation.count} validation images); the best epoch is kept`],
+      }),
+    };
   }
 
   /** The quantization doctor on this session's model and data (see `doctor`); displays its findings. */
