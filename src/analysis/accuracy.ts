@@ -15,12 +15,20 @@ export function executorAccuracy(executor: Executor, data: ImageSet, batchSize =
     const x = tf.tensor4d(data.images.subarray(from * pixels, (from + n) * pixels), [n, data.height, data.width, 1]);
     const [y] = executor.run(x);
     x.dispose();
-    const classes = tf.tidy(() => tf.argMax(y.rank > 2 ? tf.reshape(y, [n, -1]) : y, 1));
-    const predicted = classes.dataSync();
-    tf.dispose([y, classes]);
-    for (let i = 0; i < n; i++) if (predicted[i] === data.labels[from + i]) correct++;
+    correct += countCorrect(y, data.labels.subarray(from, from + n));
+    y.dispose();
   }
   return { correct, count: data.count, accuracy: correct / data.count };
+}
+
+/** How many rows of a batch of logits or probabilities have their largest entry at the label. */
+export function countCorrect(y: tf.Tensor, labels: Uint8Array): number {
+  const classes = tf.tidy(() => tf.argMax(y.rank > 2 ? tf.reshape(y, [y.shape[0], -1]) : y, 1));
+  const predicted = classes.dataSync();
+  classes.dispose();
+  let correct = 0;
+  for (let i = 0; i < labels.length; i++) if (predicted[i] === labels[i]) correct++;
+  return correct;
 }
 
 /** Streams an image set as NHWC batches (for calibration and analysis). */

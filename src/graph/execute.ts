@@ -11,6 +11,12 @@ export interface RunOptions {
    * during the call (clone them to keep them).
    */
   readonly onTap?: (node: GraphNode, output: tf.Tensor, inputs?: readonly tf.Tensor[]) => void;
+  /**
+   * Outputs of nodes already computed for these same inputs (by this graph, under hooks that give the same values
+   * for them): used instead of computing those nodes again. The caller keeps ownership. Sensitivity analysis uses it
+   * to recompute only what lies downstream of the layer it changed.
+   */
+  readonly reuse?: ReadonlyMap<string, tf.Tensor>;
 }
 
 /** Where a quantization scheme plugs into execution: rewrite weights once, or rewrite each node's output. */
@@ -83,8 +89,9 @@ export function createExecutor(graph: Graph, hooks: ExecutorHooks = {}): GraphEx
             if (t === undefined) throw new Error(`run: node '${node.name}' reads '${name}', which no earlier node produced`);
             return t;
           });
-          const y = compute(node, args);
-          owned.add(y);
+          const reused = options.reuse?.get(node.name);
+          const y = reused ?? compute(node, args);
+          if (reused === undefined) owned.add(y);
           live.set(node.name, y);
           if (tapped.has(node.name)) options.onTap?.(node, y, args);
           for (const name of node.inputs) {
@@ -96,6 +103,8 @@ export function createExecutor(graph: Graph, hooks: ExecutorHooks = {}): GraphEx
         }
         return graph.outputs.map((name) => {
           const t = live.get(name)!;
+          // A reused output still belongs to the caller of `reuse`; the run's caller gets its own copy.
+          if (options.reuse?.get(name) === t) return tf.clone(t);
           owned.delete(t);
           return t;
         });

@@ -259,9 +259,8 @@ export class QuantSession {
   sensitivity(layers?: readonly string[]): TableDisplay<SensitivityReport> {
     const plan = this.plan;
     const targets = layers ?? this.graph.nodes.filter(isWeightedLayer).map((n) => n.name);
-    const bar = this.options.progress?.(targets.length, 'sensitivity');
-    let done = 0;
-    const report = layerSensitivity(this.graph, plan, this.data.evaluation, { layers: targets, onLayer: () => bar?.update(++done) });
+    const bar = this.options.progress?.(this.data.evaluation.count, `sensitivity of ${targets.length} layers`);
+    const report = layerSensitivity(this.graph, plan, this.data.evaluation, { layers: targets, onBatch: (n) => bar?.update(n) });
     return tableDisplay(`Sensitivity of ${this.graph.name}`, report, {
       header: ['layer', 'op', 'accuracy, only it quantized', 'points lost', 'accuracy, only it in float', 'points recovered'],
       rows: report.rows.map((r) => [r.layer, r.op, pct(r.quantizedAlone), fmt(r.lossAlone, 2), pct(r.floatAlone), fmt(r.recovery, 2)]),

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { imageBatches } from '../../src/analysis/accuracy';
+import { imageBatches, planAccuracy } from '../../src/analysis/accuracy';
 import { compareSchemes, standardSchemes } from '../../src/analysis/schemes';
 import { layerSensitivity } from '../../src/analysis/sensitivity';
 import { loadFashionMnist } from '../../src/data/fashion_mnist';
@@ -52,10 +52,19 @@ test('sensitivity ranks layers by the accuracy lost when quantized alone and rec
   const report = layerSensitivity(graph, { defaultPrecision: 'int8', weightGranularity: 'per-tensor', weightBits: 4, activationRanges: ranges }, evalSet, { layers });
   assert.equal(report.rows.length, 3);
   for (let i = 1; i < report.rows.length; i++) assert.ok(report.rows[i - 1].lossAlone >= report.rows[i].lossAlone);
+  // Reusing the float and quantized activations upstream of each layer gives exactly the accuracy of evaluating
+  // each trial's plan from scratch.
+  const plan4 = { defaultPrecision: 'int8' as const, weightGranularity: 'per-tensor' as const, weightBits: 4, activationRanges: ranges };
+  assert.equal(report.floatAccuracy, planAccuracy(graph, null, evalSet));
+  assert.equal(report.quantizedAccuracy, planAccuracy(graph, plan4, evalSet));
+  for (const r of report.rows) {
+    assert.equal(r.quantizedAlone, planAccuracy(graph, { ...plan4, defaultPrecision: 'float', layerPrecision: { [r.layer]: 'int8' } }, evalSet), r.layer);
+    assert.equal(r.floatAlone, planAccuracy(graph, { ...plan4, layerPrecision: { [r.layer]: 'float' } }, evalSet), r.layer);
+  }
   for (const r of report.rows) {
     assert.ok(Math.abs(r.lossAlone - 100 * (report.floatAccuracy - r.quantizedAlone)) < 1e-9);
     assert.ok(Math.abs(r.recovery - 100 * (r.floatAlone - report.quantizedAccuracy)) < 1e-9);
   }
   assert.throws(() => layerSensitivity(graph, { defaultPrecision: 'int8', weightGranularity: 'per-channel', activationRanges: ranges }, evalSet, { layers: ['nope'] }),
-    /layerSensitivity: 'nope' is not a conv, depthwise or dense layer of graph/);
+    /layerSensitivity: graph 'resnet' has no conv, depthwise or dense layer named 'nope'/);
 });
