@@ -10,7 +10,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { SELECTORS, encodePath, launchBrowser, repo, startLab, startServer } = require('../../test/browser/lab_session');
+const { SELECTORS, encodePath, launchBrowser, median, repo, startLab, startServer } = require('../../test/browser/lab_session');
 
 const rounds = Number(process.argv[2] ?? 5);
 const notebook = 'views.ipynb';
@@ -40,12 +40,6 @@ async function sample(url, selector) {
   } finally {
     await browser.close();
   }
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 async function main() {

@@ -1,6 +1,6 @@
-// What the browser tests and the page-load benchmark share: starting lab/serve.py on a free port in a scratch
+// What the browser tests and the lab benchmarks (bench/lab/) share: starting lab/serve.py on a free port in a scratch
 // Jupyter environment, launching Debian's Chromium through playwright-core, and the DOM markers that say the
-// application and a notebook are ready.
+// application and a notebook are ready, and opening and running a notebook.
 'use strict';
 const { spawn } = require('node:child_process');
 const crypto = require('node:crypto');
@@ -21,6 +21,11 @@ const SELECTORS = {
   shell: '#main.jp-LabShell',
   /** The first cell's editor accepts typing: the notebook is usable. */
   firstCellEditable: '.jp-NotebookPanel .jp-Notebook .jp-Cell:first-child .cm-content[contenteditable="true"]',
+  /**
+   * A code cell's editor is shown and accepts typing. (A rendered markdown cell hides its editor, so a notebook that
+   * starts with markdown matches firstCellEditable only while that cell is still unrendered.)
+   */
+  codeCellEditable: '.jp-NotebookPanel .jp-Notebook .jp-CodeCell .cm-content[contenteditable="true"]',
   kernelIdle: '.jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status="idle"]',
   kernelName: '.jp-NotebookPanel .jp-Toolbar-kernelName',
 };
@@ -36,6 +41,45 @@ function waitForKernelIdle(page, displayName, timeout) {
     { selectors: SELECTORS, name: displayName },
     { timeout },
   );
+}
+
+/** Clicks through the menu bar: the top menu, then (hovering submenus) down to the last label. */
+async function chooseMenu(page, labels) {
+  const exactly = (label) => new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const [top, ...items] = labels;
+  await page.locator('.lm-MenuBar-item').filter({ has: page.locator('.lm-MenuBar-itemLabel', { hasText: exactly(top) }) }).click();
+  for (const [i, label] of items.entries()) {
+    const item = page.locator('.lm-Menu .lm-Menu-item').filter({ has: page.locator('.lm-Menu-itemLabel', { hasText: exactly(label) }) });
+    if (i < items.length - 1) await item.hover();
+    else await item.click();
+  }
+}
+
+/**
+ * Opens `notebook` in JupyterLab as the only tab (`reset` drops the saved layout, which would reopen the notebooks
+ * of an earlier visit) and waits until a code cell is editable and the kernel `kernelName` is idle.
+ */
+async function openNotebook(page, lab, notebook, kernelName) {
+  await page.goto(`${lab.notebookUrl(notebook)}&reset`);
+  await page.waitForSelector(SELECTORS.codeCellEditable, { timeout: 120000 });
+  // The kernel loads tfjs and the library before it answers: seconds, more on a loaded machine.
+  await waitForKernelIdle(page, kernelName, 90000);
+}
+
+/** Run > Run All Cells, then waits until every code cell is numbered and the kernel idle again; returns the prompts. */
+async function runAllCells(page, timeout) {
+  await chooseMenu(page, ['Run', 'Run All Cells']);
+  const codeCells = await page.locator('.jp-NotebookPanel .jp-CodeCell').count();
+  await page.waitForFunction(
+    ({ count, idle }) => {
+      const prompts = [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputArea-prompt')].map((p) => p.textContent.trim());
+      return document.querySelector(idle) !== null && prompts.length === count && prompts.every((p) => /^\[\d+\]:$/.test(p));
+    },
+    { count: codeCells, idle: SELECTORS.kernelIdle },
+    { timeout },
+  );
+  // textContent: cells scrolled out of view are not rendered (content-visibility), so they have no innerText.
+  return (await page.locator('.jp-NotebookPanel .jp-CodeCell .jp-InputArea-prompt').allTextContents()).map((p) => p.trim());
 }
 
 function freePort() {
@@ -152,4 +196,11 @@ async function launchBrowser() {
   };
 }
 
-module.exports = { SELECTORS, encodePath, launchBrowser, repo, startLab, startServer, waitForKernelIdle };
+/** The median of `values` (the benchmarks' summary of their samples). */
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+module.exports = { SELECTORS, chooseMenu, encodePath, launchBrowser, median, openNotebook, repo, runAllCells, startLab, startServer, waitForKernelIdle };
