@@ -1,6 +1,7 @@
 import Module from 'node:module';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
+import { expandShorthandProperties } from './shorthand_properties';
 import { createConverter, type Converter, type Diagnostic, type SideOutput } from 'tslab/dist/converter';
 import { printQuickInfo } from 'tslab/dist/inspect';
 import { getCodeMetadata } from 'tslab/dist/metadata';
@@ -54,7 +55,7 @@ export function createTslabExecutor(options: TslabExecutorOptions): CellExecutor
       const diagnostics = converter.addModule(meta.module, code, meta).map(toDiagnostic);
       return diagnostics.length > 0 ? { kind: 'compile-error', diagnostics } : { kind: 'ok', hasValue: false };
     }
-    const converted = converter.convert(prevDecl, code);
+    const converted = converter.convert(prevDecl, expandShorthandProperties(code));
     for (const out of converted.sideOutputs ?? []) updateSideOutput(out);
     if (converted.diagnostics.length > 0) return { kind: 'compile-error', diagnostics: converted.diagnostics.map(toDiagnostic) };
     if (!converted.output) {

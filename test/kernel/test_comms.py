@@ -75,6 +75,13 @@ class CommTests(KernelTestCase):
             self.assertIn("display_data", kinds, code)
             self.assertNotIn("execute_result", kinds, code)
 
+    def test_shorthand_properties_see_earlier_cells_and_kernel_names(self):
+        self.assertEqual(self.k.execute("const answer = 42")[0]["status"], "ok")
+        reply, msgs = self.k.execute("JSON.stringify({ answer, hasProgress: typeof ({ progress }).progress })")
+        self.assertEqual(reply["status"], "ok", reply)
+        result = [m["content"]["data"]["text/plain"] for m in msgs if m["msg_type"] == "execute_result"]
+        self.assertEqual(result, ['\'{"answer":42,"hasProgress":"function"}\''])
+
     def test_bad_requests_get_errors_that_name_what_was_wrong(self):
         comm_id = self.open_comm()
         missing = self.request(comm_id, {"value": 1})
