@@ -19,6 +19,7 @@ from nbclient import NotebookClient
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NOTEBOOKS = os.path.join(ROOT, "notebooks")
 sys.path.insert(0, NOTEBOOKS)
+sys.dont_write_bytecode = True  # no __pycache__ in notebooks/, which the lab serves
 import make_notebooks  # noqa: E402
 
 # A notebook's whole run; each is meant to take a few minutes on 2 shared cores (notebooks/README.md has the times).
@@ -37,6 +38,24 @@ EXPECTED = {
     "01_schemes": {"mime": [mime("schemes"), mime("progress")],
                    "text": ["Schemes of resnet", "Schemes of mobilenet_v2", "Schemes of efficientnet", "Weight ranges of mobilenet_v2",
                             "Schemes of mobilenet_v2-imbalanced", "INT32"]},
+    "02_layerwise_error": {"mime": [mime("layerwise"), mime("distribution"), mime("progress")],
+                           "text": ["Activation ranges of resnet", "Layerwise error of efficientnet", "Layerwise error of mobilenet_v2-imbalanced",
+                                    "depthwise and project layers in float"]},
+    "03_min_max_tuning": {"mime": [mime("calibration"), mime("schemes"), mime("progress")],
+                          "text": ["Calibration of block2_dw", "Calibration of block1_se_expand", "Calibration methods on efficientnet",
+                                   "1000 calibration images"]},
+    "04_mixed_precision": {"mime": [mime("schemes"), mime("progress")],
+                           "text": ["INT8 per-channel, stem_conv, predictions in float", "Sensitivity of resnet", "Mixed-precision search on resnet",
+                                    "budget met", "was not met"]},
+    "05_weight_equalization": {"mime": [mime("equalization"), mime("progress")],
+                               "text": ["Weight ranges of mobilenet_v2-imbalanced", "Cross-layer equalization of mobilenet_v2-imbalanced",
+                                        "+ CLE", "bias correction (empirical)", "HBA on the equalized graph"]},
+    "07_best_practices": {"mime": [mime("progress")],
+                          "text": ["Quantization doctor: efficientnet", "recommended:", "ONNX Runtime", "same top-1 class on",
+                                   "integer executor"]},
+    "08_bring_your_own_model": {"mime": [mime("progress")],
+                                "text": ["resnet (tfjs-layers)", "torch_jit (onnx)", "between Quantscope and ONNX Runtime",
+                                         "'mobilenet_v2'?", "did you mean 'block1_conv1'", "expected images of 16x16"]},
 }
 
 
