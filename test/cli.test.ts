@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { loadModel } from '../src/models/load_model';
 
 const cli = path.resolve(__dirname, '../src/cli/quantscope.js');
 const subset = path.resolve(__dirname, '../../data/fashion-mnist-subset');
@@ -64,4 +65,12 @@ test('quantscope doctor --json prints the report and --out writes its JSON and H
   } finally {
     fs.rmSync(dir, { recursive: true });
   }
+});
+
+test('loadModel takes a folder holding a model.json or one .onnx file, and says what a folder lacks', () => {
+  const root = path.resolve(__dirname, '../..');
+  assert.equal(loadModel(path.join(root, 'models', 'zoo', 'resnet')).name, 'resnet');
+  assert.equal(loadModel(path.join(root, 'test', 'fixtures', 'onnx', 'cnn_bn_relu.onnx')).format, 'onnx');
+  assert.throws(() => loadModel(path.join(root, 'test', 'fixtures', 'onnx')), /holds no model\.json and 3 \.onnx files \(cnn_bn_relu\.onnx, mlp_matmul\.onnx, mlp_softmax\.onnx\); name one/);
+  assert.throws(() => loadModel(path.join(root, 'test', 'fixtures')), /holds no model\.json and no \.onnx file/);
 });

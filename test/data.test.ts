@@ -41,7 +41,7 @@ test('loadFashionMnist reads a folder of IDX files and scales pixels to [0, 1]',
     assert.deepEqual(Array.from(set.images), [0, 1, 0.2, 0.4].map(Math.fround));
     assert.deepEqual(Array.from(set.labels), [9]);
     assert.throws(() => loadFashionMnist({ split: 'test', dir, limit: 3 }), /argument 'limit' was 3; expected an integer in 1..2/);
-    assert.throws(() => loadFashionMnist({ split: 'train', dir }), /train-images-idx3-ubyte.gz does not exist; install the data set with 'apt-get install dataset-fashion-mnist'/);
+    assert.throws(() => loadFashionMnist({ split: 'train', dir }), /train-images-idx3-ubyte.gz does not exist; dir must hold train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz/);
   } finally {
     fs.rmSync(dir, { recursive: true });
   }

@@ -33,7 +33,9 @@ export function loadFashionMnist(options: { split: 'train' | 'test'; limit?: num
   const labelsPath = path.join(dir, `${prefix}-labels-idx1-ubyte.gz`);
   for (const file of [imagesPath, labelsPath]) {
     if (!fs.existsSync(file)) {
-      throw new Error(`${fn}: ${file} does not exist; install the data set with 'apt-get install dataset-fashion-mnist' or pass dir`);
+      throw new Error(options.dir === undefined
+        ? `${fn}: ${file} does not exist; install the data set with 'apt-get install dataset-fashion-mnist' or pass dir`
+        : `${fn}: ${file} does not exist; dir must hold ${prefix}-images-idx3-ubyte.gz and ${prefix}-labels-idx1-ubyte.gz`);
     }
   }
   const images = parseIdx(fs.readFileSync(imagesPath), imagesPath);

@@ -88,6 +88,12 @@ class Converter {
       case 'Sigmoid': return act('sigmoid');
       case 'Tanh': return act('tanh');
       case 'HardSwish': return act('hard_swish');
+      case 'Softmax': {
+        // The IR's softmax runs over the last axis; opset < 13's default axis 1 is that axis for the usual [N, C] logits.
+        const axis = Number(attribute(n, 'axis') ?? (r === 2 ? 1 : -1));
+        if (axis !== -1 && axis !== r - 1) return fail(`Softmax over axis ${axis} of a rank-${r} tensor; only the last axis is supported`);
+        return act('softmax');
+      }
       case 'Clip': {
         const lo = ins[1] ? this.scalar(ins[1], fail) : Number(attribute(n, 'min') ?? -Infinity);
         const hi = ins[2] ? this.scalar(ins[2], fail) : Number(attribute(n, 'max') ?? Infinity);

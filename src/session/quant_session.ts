@@ -270,8 +270,11 @@ export class QuantSession {
 
   /** Searches the layers to keep in higher precision until the accuracy is within `budget`; applies the result. */
   mixedPrecision(options: MixedPrecisionOptions): TableDisplay<MixedPrecisionResult> {
-    const bar = this.options.progress?.(this.graph.nodes.length, 'mixed-precision search');
+    // At most one trial per promotion and one per demotion of each weighted layer, plus the start.
+    const bound = 1 + 2 * this.graph.nodes.filter(isWeightedLayer).length;
+    const bar = this.options.progress?.(bound, 'mixed-precision search');
     const result = searchMixedPrecision(this.graph, this.plan, this.data.evaluation, { ...options, onTrial: (t) => { bar?.update(t.step + 1); options.onTrial?.(t); } });
+    bar?.update(bound);
     for (const layer of result.promoted) this.setPrecision(layer, options.higher ?? 'float');
     return tableDisplay(`Mixed-precision search on ${this.graph.name}`, result, {
       header: ['step', 'move', 'layer', 'layers promoted', 'accuracy', 'delta (points)', 'within budget', 'kept'],

@@ -64,6 +64,22 @@ test('an ONNX MatMul + Add becomes one dense layer with a bias, and runs like on
   executor.dispose();
 });
 
+test('an ONNX Softmax over the last axis imports as a softmax activation and runs like onnxruntime-node', async () => {
+  await useBackend('cpu');
+  const file = path.join(fixtures, 'mlp_softmax.onnx');
+  const graph = importOnnx(file);
+  assert.deepEqual(graph.nodes.map((n) => n.op.kind).slice(-1), ['activation']);
+  assert.equal((graph.nodes[graph.nodes.length - 1].op as { fn: string }).fn, 'softmax');
+  const nchw = uniforms(7, 3 * 3 * 4 * 4, -1, 1);
+  const expected = await ortRun(file, nchw, [3, 3, 4, 4]);
+  const x = tf.tidy(() => tf.transpose(tf.tensor4d(nchw, [3, 3, 4, 4]), [0, 2, 3, 1]));
+  const executor = createExecutor(graph);
+  const [y] = executor.run(x);
+  assert.ok(maxAbsDiff(y.dataSync(), expected) < 1e-6);
+  tf.dispose([x, y]);
+  executor.dispose();
+});
+
 test('corrupt, truncated or missing ONNX files get errors naming the file', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qs-onnx-'));
   try {
