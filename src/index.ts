@@ -111,7 +111,7 @@ export { calibrationView } from './views/calibration_view';
 export { distributionView } from './views/distribution_view';
 export { equalizationView } from './views/equalization_view';
 export { doctor, type DoctorOptions, type DoctorReport, type DoctorCandidate, type DoctorFinding } from './doctor/doctor';
-export { doctorDisplay, doctorHtml, doctorText, writeDoctorReport } from './doctor/doctor_report';
+export { doctorDisplay, doctorHtml, doctorText, writeDoctorReport, type DoctorDisplay } from './doctor/doctor_report';
 export { firstImages } from './data/fashion_mnist';
 export { calibrateImages } from './quant/calibrate_graph';
 export { equalizationPairs, rescaleChannels } from './fixes/equalize';

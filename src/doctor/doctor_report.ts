@@ -35,8 +35,13 @@ export function doctorText(report: DoctorReport): string {
   ].join('\n');
 }
 
-/** What a notebook shows for a report: the findings and the candidate table (text and escaped HTML). */
-export function doctorDisplay(report: DoctorReport): { readonly report: DoctorReport; [JUPYTER_DISPLAY](): Record<string, unknown> } {
+/** A report as a notebook shows it: the findings and the candidate table (text and escaped HTML). */
+export interface DoctorDisplay {
+  readonly report: DoctorReport;
+  [JUPYTER_DISPLAY](): Record<string, unknown>;
+}
+
+export function doctorDisplay(report: DoctorReport): DoctorDisplay {
   return {
     report,
     [JUPYTER_DISPLAY]: () => ({

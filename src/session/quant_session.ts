@@ -8,7 +8,7 @@ import { layerSensitivity, type SensitivityReport } from '../analysis/sensitivit
 import type { StreamingHistogram } from '../calibration/histogram';
 import { firstImages, type ImageSet } from '../data/fashion_mnist';
 import { doctor, type DoctorOptions } from '../doctor/doctor';
-import { doctorDisplay } from '../doctor/doctor_report';
+import { doctorDisplay, type DoctorDisplay } from '../doctor/doctor_report';
 import { check, checkFinite } from '../errors';
 import { createExecutor } from '../graph/execute';
 import { isWeightedLayer, requireNode, type Graph } from '../graph/ir';
@@ -361,7 +361,7 @@ export class QuantSession {
   }
 
   /** The quantization doctor on this session's model and data (see `doctor`); displays its findings. */
-  doctor(options: Omit<DoctorOptions, 'progress'> = {}): ReturnType<typeof doctorDisplay> {
+  doctor(options: Omit<DoctorOptions, 'progress'> = {}): DoctorDisplay {
     return doctorDisplay(doctor(this.graph, this.data, { ...options, progress: this.options.progress }));
   }
 
