@@ -10,7 +10,7 @@ import {
 import { distributionFigure } from '../../extension/src/figures/distribution';
 import { equalizationFigure, pairLabel } from '../../extension/src/figures/equalization';
 import { errorBudgetFigure, errorSplitFigure, sortBudgetRows } from '../../extension/src/figures/error_budget';
-import { LIGHT_THEME, plotText, type PlotObject } from '../../extension/src/figures/figure';
+import { LIGHT_THEME, plotText, themeFromVariables, type PlotObject } from '../../extension/src/figures/figure';
 import { formatAccuracy, formatBytes, formatDelta, formatNumber } from '../../extension/src/figures/format';
 import { layerwiseFigure } from '../../extension/src/figures/layerwise';
 import { parsePlotlyPayload, themedPlotlyLayout } from '../../extension/src/figures/plotly';
@@ -20,7 +20,8 @@ import { calibrationView, distributionView, equalizationView, errorBudgetView, l
 
 const theme = LIGHT_THEME;
 const numbers = (v: unknown) => v as number[];
-const dark = { ...LIGHT_THEME, background: '#111111', text: '#eeeeee', primary: '#90caf9' };
+const darkVariables: Record<string, string> = { '--jp-layout-color0': '#111111', '--jp-ui-font-color1': '#eeeeee', '--jp-border-color2': '#424242' };
+const dark = themeFromVariables((name) => darkVariables[name] ?? '');
 
 test('plotText escapes the markup plotly would otherwise interpret in a name', () => {
   assert.equal(plotText('a<b>&c</b>'), 'a&lt;b&gt;&amp;c&lt;/b&gt;');
@@ -45,7 +46,7 @@ test('layerwiseFigure draws one bar per layer, flags layers over the threshold a
 });
 
 test('layerwiseFigure takes its colours from the theme', () => {
-  const { layout, data } = layerwiseFigure(layerwiseView(), dark);
+  const { layout, data } = layerwiseFigure(layerwiseView(), { ...dark, primary: '#90caf9' });
   assert.equal(layout.paper_bgcolor, '#111111');
   assert.equal((layout.font as PlotObject).color, '#eeeeee');
   assert.equal(((data[0].marker as PlotObject).color), '#90caf9');
@@ -98,16 +99,30 @@ test('rangeErrors scores each range with histogramQuantError and the error figur
   scored.forEach((s, i) => assert.equal(clipping[i] + rounding[i], s.error.clipping + s.error.rounding));
   assert.ok(clipping[0] > clipping[1], 'the narrow range clips more');
   assert.ok(rounding[0] < rounding[1], 'and rounds less');
+  // Room for the labels at 6 px a character, so plotly need not widen the margin (and draw the figure twice).
+  const longest = Math.max(...(data[0].y as string[]).map((label) => label.length));
+  assert.ok(Number((layout.margin as PlotObject).l) >= 6 * longest, `margin ${(layout.margin as PlotObject).l} for ${longest} characters`);
 });
 
-test('calibrationHistogramFigure shades the selected range and draws two lines per method', () => {
+test('calibrationHistogramFigure shades the selected range and draws two lines per method, each method one legend entry', () => {
   const view = calibrationView();
-  const { layout, data } = calibrationHistogramFigure(view, { label: 'x', range: { min: -2, max: 2.5 } }, theme);
+  const { layout, data } = calibrationHistogramFigure(view)({ label: 'x', range: { min: -2, max: 2.5 } }, theme);
   const shapes = layout.shapes as PlotObject[];
   assert.deepEqual([shapes[0].type, shapes[0].x0, shapes[0].x1], ['rect', -2, 2.5]);
   assert.equal(shapes.length, 3 + 2 * view.methods.length);
   assert.deepEqual(shapes.slice(3).map((s) => s.x0), view.methods.flatMap((m) => [m.min, m.max]));
-  assert.equal(data.length, 1 + view.methods.length, 'the histogram and a legend entry per method');
+  assert.deepEqual(shapes.filter((s) => s.showlegend === true).map((s) => s.name), ['min/max [-4, 4]', 'percentile 99.99 [-3.5, 3.5]', 'MSE [-2.9, 3]']);
+  assert.equal(data.length, 1, 'the histogram is the only trace');
+});
+
+test('every figure of one calibration histogram shares its bar arrays, so plotly need not redraw the bars when the range moves', () => {
+  const view = calibrationView();
+  const build = calibrationHistogramFigure(view);
+  const a = build({ label: 'a', range: { min: -2, max: 2.5 } }, theme);
+  const b = build({ label: 'b', range: { min: -1, max: 1 } }, dark);
+  for (const key of ['x', 'y', 'width']) assert.equal(a.data[0][key], b.data[0][key], key);
+  assert.deepEqual(a.data[0].x, view.edges.slice(0, -1).map((e, i) => (e + view.edges[i + 1]) / 2));
+  assert.notDeepEqual(a.layout.shapes, b.layout.shapes);
 });
 
 test('equalizationFigure shows each side before and after, per channel', () => {

@@ -40,25 +40,19 @@ export function rangeErrors(view: CalibrationView, ranges: readonly LabelledRang
 
 /**
  * The histogram with the selected range shaded and each method's range as a pair of dotted lines in its own colour
- * (methods in `view.methods` order take `theme.series` in turn).
+ * (methods in `view.methods` order take `theme.series` in turn), each pair one legend entry. The bar arrays are built
+ * once per view and shared by every figure the returned function builds, and the figure has no other data arrays:
+ * `Plotly.react` recomputes every bar when a data array is a new object (even a two-point one), so with only the
+ * shapes changing a slider move redraws the shading and lines, not the bars (issue #6).
  */
-export function calibrationHistogramFigure(view: CalibrationView, selected: LabelledRange, theme: Theme): Figure {
+export function calibrationHistogramFigure(view: CalibrationView): (selected: LabelledRange, theme: Theme) => Figure {
   const { centers, widths } = binGeometry(view.edges);
   const positive = view.counts.filter((c) => c > 0);
-  const spread = Math.max(...positive) / Math.min(...positive);
-  const methodLines = view.methods.flatMap((m, i) => {
-    const color = theme.series[i % theme.series.length];
-    return [verticalLine(m.min, color, 'dot'), verticalLine(m.max, color, 'dot')];
-  });
-  return {
+  const logScale = Math.max(...positive) / Math.min(...positive) > 1000;
+  return (selected, theme) => ({
     data: [
       { type: 'bar', name: plotText(view.tensor), x: centers, y: view.counts, width: widths, marker: { color: theme.primary, opacity: 0.7 },
         hovertemplate: '%{x}: %{y}<extra></extra>' },
-      // Invisible points give each method a legend entry in its line colour.
-      ...view.methods.map((m, i) => ({
-        type: 'scatter', mode: 'lines', name: `${plotText(m.method)} ${formatRange(m)}`, x: [m.min, m.max], y: [null, null],
-        line: { color: theme.series[i % theme.series.length], dash: 'dot' }, hoverinfo: 'skip',
-      })),
     ],
     layout: {
       ...baseLayout(theme, 300),
@@ -67,7 +61,7 @@ export function calibrationHistogramFigure(view: CalibrationView, selected: Labe
       legend: { orientation: 'v', x: 1.02, y: 1, font: { color: theme.text } },
       margin: { l: 64, r: 8, t: 16, b: 48 },
       xaxis: axis(theme, { title: { text: 'value' } }),
-      yaxis: axis(theme, { title: { text: 'count' }, type: spread > 1000 ? 'log' : 'linear' }),
+      yaxis: axis(theme, { title: { text: 'count' }, type: logScale ? 'log' : 'linear' }),
       shapes: [
         {
           type: 'rect', xref: 'x', yref: 'paper', x0: selected.range.min, x1: selected.range.max, y0: 0, y1: 1,
@@ -75,15 +69,30 @@ export function calibrationHistogramFigure(view: CalibrationView, selected: Labe
         },
         verticalLine(selected.range.min, theme.secondary, 'solid'),
         verticalLine(selected.range.max, theme.secondary, 'solid'),
-        ...methodLines,
+        ...view.methods.flatMap((m, i) => {
+          const color = theme.series[i % theme.series.length];
+          const legend = { name: `${plotText(m.method)} ${formatRange(m)}`, legendgroup: `method-${i}` };
+          return [
+            { ...verticalLine(m.min, color, 'dot'), ...legend, showlegend: true },
+            { ...verticalLine(m.max, color, 'dot'), ...legend, showlegend: false },
+          ];
+        }),
       ],
     },
-  };
+  });
 }
+
+/**
+ * The left margin of the error figure per character of its longest label. Its 12 px font measures 5.7-6 px a
+ * character on these labels (DejaVu Sans), so automargin rarely has to widen the margin; widening it makes plotly
+ * draw the figure a second time, and the selected range's label changes length on most slider moves.
+ */
+const LABEL_PX_PER_CHAR = 7;
 
 /** Expected MSE of each range as a horizontal bar split into clipping and rounding, the selected range first. */
 export function calibrationErrorFigure(errors: readonly ScoredRange[], theme: Theme): Figure {
   const labels = errors.map((e) => `${plotText(e.label)} ${formatRange(e.error.range)}`);
+  const longest = Math.max(...errors.map((e) => `${e.label} ${formatRange(e.error.range)}`.length));
   const hover = errors.map((e) => `MSE ${formatNumber(e.error.mse)}, SQNR ${formatNumber(e.error.sqnrDb)} dB`);
   return {
     data: [
@@ -95,7 +104,7 @@ export function calibrationErrorFigure(errors: readonly ScoredRange[], theme: Th
     layout: {
       ...baseLayout(theme, 60 + 34 * errors.length),
       barmode: 'stack',
-      margin: { l: 8, r: 24, t: 32, b: 40 },
+      margin: { l: 8 + LABEL_PX_PER_CHAR * longest, r: 24, t: 32, b: 40 },
       xaxis: axis(theme, { title: { text: 'expected MSE per value' }, exponentformat: 'e' }),
       yaxis: axis(theme, { autorange: 'reversed' }),
     },

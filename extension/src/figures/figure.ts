@@ -11,30 +11,55 @@ export interface Figure {
   readonly layout: PlotObject;
 }
 
-/** Colours and font read from JupyterLab's CSS variables (see theme.ts), so plots follow the light and dark themes. */
+/**
+ * A figure's colours: the page's (background, text, grid, font) from JupyterLab's CSS variables, so plots follow the
+ * light and dark themes, and the data's from `DATA_COLOURS`, the same in every theme.
+ */
 export interface Theme {
   /** --jp-layout-color0: the plot background. */
   readonly background: string;
   /** --jp-ui-font-color1: text and axis labels. */
   readonly text: string;
-  /** --jp-ui-font-color2: secondary text (ticks, annotations). */
+  /** --jp-ui-font-color2: secondary text (ticks, annotations), and the neutral series (an error budget's interaction). */
   readonly muted: string;
   /** --jp-border-color2: grid lines. */
   readonly grid: string;
   /** --jp-ui-font-family. */
   readonly fontFamily: string;
-  /** --jp-brand-color1: the main series. */
+  /** The main series. */
   readonly primary: string;
-  /** --jp-accent-color1: the second series (quantized values, "after"). */
+  /** The second series (quantized values, "after", the selected range). */
   readonly secondary: string;
-  /** --jp-warn-color1 and --jp-error-color1: flagged values. */
+  /** Flagged values: a warning (clipping, a threshold) and an error. */
   readonly warn: string;
   readonly error: string;
-  /** --jp-success-color1. */
-  readonly ok: string;
-  /** Categorical colours for series without a meaning of their own (error sources, calibration methods). */
+  /** Categorical colours (error sources, calibration methods), none of them `primary` or `secondary`. */
   readonly series: readonly string[];
 }
+
+/**
+ * The data colours, fixed rather than read from the theme: JupyterLab's themes give two roles one colour (the accent
+ * and success colours are both green), which put two series of one figure in one colour. Each of these has a contrast
+ * of at least 3:1 against both white and JupyterLab Dark's #111 background, and any two are over 30 apart in CIELAB (ΔE*76).
+ * `series` holds seven colours, one per standard calibration method; `warn` and `error` are among them, as no figure
+ * shows both the categorical series and a flag.
+ */
+const DATA_COLOURS = {
+  primary: '#1f77b4',
+  secondary: '#9467bd',
+  warn: '#d97706',
+  error: '#d62728',
+  series: ['#d97706', '#2ca02c', '#d62728', '#1a9fb0', '#8c564b', '#d1629b', '#8f8f0f'],
+} as const satisfies Pick<Theme, 'primary' | 'secondary' | 'warn' | 'error' | 'series'>;
+
+/** The CSS variable each page colour of a theme is read from. */
+const THEME_VARIABLES = {
+  background: '--jp-layout-color0',
+  text: '--jp-ui-font-color1',
+  muted: '--jp-ui-font-color2',
+  grid: '--jp-border-color2',
+  fontFamily: '--jp-ui-font-family',
+} as const;
 
 /** JupyterLab's light theme, for tests and for variables a theme leaves undefined. */
 export const LIGHT_THEME: Theme = {
@@ -43,13 +68,17 @@ export const LIGHT_THEME: Theme = {
   muted: 'rgba(0, 0, 0, 0.54)',
   grid: '#e0e0e0',
   fontFamily: 'system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif',
-  primary: '#1976d2',
-  secondary: '#7b1fa2',
-  warn: '#f57c00',
-  error: '#d32f2f',
-  ok: '#388e3c',
-  series: ['#1976d2', '#f57c00', '#388e3c', '#7b1fa2', '#d32f2f', '#0097a7', '#5d4037'],
+  ...DATA_COLOURS,
 };
+
+/** The theme from CSS variables (`read` returns a variable's value, '' when undefined, which keeps the light default). */
+export function themeFromVariables(read: (name: string) => string): Theme {
+  const page = (key: keyof typeof THEME_VARIABLES) => read(THEME_VARIABLES[key]).trim() || LIGHT_THEME[key];
+  return {
+    background: page('background'), text: page('text'), muted: page('muted'), grid: page('grid'), fontFamily: page('fontFamily'),
+    ...DATA_COLOURS,
+  };
+}
 
 /** The layout every figure starts from: transparent-free themed background, themed font, compact margins. */
 export function baseLayout(theme: Theme, height: number): PlotObject {
@@ -65,9 +94,16 @@ export function baseLayout(theme: Theme, height: number): PlotObject {
   };
 }
 
-/** An axis with themed grid and tick colours. */
+/**
+ * An axis with themed grid and tick colours. Its margin grows to fit the tick labels (automargin), so they need no
+ * check against the plot's edges: plotly's default for numeric axes ('hide past div') measures every label on every
+ * redraw, about a fifth of redrawing a small figure.
+ */
 export function axis(theme: Theme, extra: PlotObject = {}): PlotObject {
-  return { gridcolor: theme.grid, zerolinecolor: theme.grid, linecolor: theme.grid, tickfont: { color: theme.muted }, automargin: true, ...extra };
+  return {
+    gridcolor: theme.grid, zerolinecolor: theme.grid, linecolor: theme.grid, tickfont: { color: theme.muted }, automargin: true,
+    ticklabeloverflow: 'allow', ...extra,
+  };
 }
 
 /**

@@ -46,7 +46,25 @@ export async function renderCalibration(view: CalibrationView, host: Host): Prom
   const fixed = rangeErrors(view, [...ranges.values()]);
   const chosen = () => rangeErrors(view, [{ label: `selected: ${selected.label}`, range: selected.range }])[0];
   let plots: Plot[] = [];
-  let frame = 0;
+  // A move redraws at once (no frame of delay); the moves after it in the same frame are drawn once, on the next
+  // frame, with the latest state, so a fast drag never queues redraws.
+  let drawnThisFrame = false;
+  let movedSince = false;
+  const redraw = () => {
+    if (drawnThisFrame) {
+      movedSince = true;
+      return;
+    }
+    drawnThisFrame = true;
+    requestAnimationFrame(() => {
+      drawnThisFrame = false;
+      if (movedSince) {
+        movedSince = false;
+        redraw();
+      }
+    });
+    for (const plot of plots) void plot.draw();
+  };
   const update = () => {
     const e = chosen().error;
     Object.assign(errorFigure.dataset, {
@@ -55,9 +73,7 @@ export async function renderCalibration(view: CalibrationView, host: Host): Prom
     });
     summary.textContent = `${selected.label}: grid ${formatRange(e.range)}, scale ${formatNumber(e.scale)}; expected MSE ${formatNumber(e.mse)} = `
       + `clipping ${formatNumber(e.clipping)} + rounding ${formatNumber(e.rounding)}; SQNR ${formatNumber(e.sqnrDb)} dB`;
-    // Redraw once per frame however fast the slider moves; the numbers above are already current.
-    cancelAnimationFrame(frame);
-    frame = requestAnimationFrame(() => plots.forEach((plot) => void plot.draw()));
+    redraw();
   };
 
   slider.addEventListener('input', () => {
@@ -109,8 +125,9 @@ export async function renderCalibration(view: CalibrationView, host: Host): Prom
       methods.node, ...buttons),
     summary, errorFigure, accuracy.node, status.node);
   update();
+  const histogramFigure = calibrationHistogramFigure(view);
   plots = [
-    await host.plots.add(histogram, (theme) => calibrationHistogramFigure(view, selected, theme)),
+    await host.plots.add(histogram, (theme) => histogramFigure(selected, theme)),
     await host.plots.add(errorFigure, (theme) => calibrationErrorFigure([chosen(), ...fixed], theme)),
   ];
 }
