@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createExecutor } from '../graph/execute';
-import type { ActivationFn, Graph, GraphNode, Op, Weight } from '../graph/ir';
+import { isWeightedOp, type ActivationFn, type Graph, type GraphNode, type Weight, type WeightedOp } from '../graph/ir';
 import { windowGeometry } from '../integer/geometry';
 
 /**
@@ -9,12 +9,9 @@ import { windowGeometry } from '../integer/geometry';
  * than padding.
  */
 
-export type Weighted = Extract<Op, { kind: 'conv2d' | 'depthwiseConv2d' | 'dense' }>;
+export type Weighted = WeightedOp;
 export type WeightedNode = GraphNode & { readonly op: Weighted };
-
-export function isWeighted(op: Op): op is Weighted {
-  return op.kind === 'conv2d' || op.kind === 'depthwiseConv2d' || op.kind === 'dense';
-}
+export { isWeightedOp as isWeighted };
 
 export function weightOf(op: Weighted): Weight {
   return op.kind === 'dense' ? op.kernel : op.filter;
@@ -58,7 +55,7 @@ export function producerOf(graph: Graph, consumer: GraphNode): ProducerLink | { 
   for (let name = consumer.inputs[0]; ;) {
     const node = byName.get(name);
     if (!node) return none(`its input is the graph input '${name}'`);
-    if (isWeighted(node.op)) {
+    if (isWeightedOp(node.op)) {
       if (node.op.activation !== 'linear' && standalone !== 'linear') return none(`two activations between ${node.name} and ${consumer.name}`);
       const activation = node.op.activation === 'linear' ? standalone : node.op.activation;
       return { kind: 'link', producer: node as WeightedNode, activation, pads, between };

@@ -99,8 +99,12 @@ export function requireNode(graph: Graph, name: string, fn: string, accept: (nod
 /** The layers quantization acts on: conv, depthwise and dense (they have weights). */
 export type WeightedOp = Extract<Op, { kind: 'conv2d' | 'depthwiseConv2d' | 'dense' }>;
 
+export function isWeightedOp(op: Op): op is WeightedOp {
+  return op.kind === 'conv2d' || op.kind === 'depthwiseConv2d' || op.kind === 'dense';
+}
+
 export function isWeightedLayer(node: GraphNode): node is GraphNode & { readonly op: WeightedOp } {
-  return node.op.kind === 'conv2d' || node.op.kind === 'depthwiseConv2d' || node.op.kind === 'dense';
+  return isWeightedOp(node.op);
 }
 
 /** Every node that reads `name`. */
