@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { check, QuantscopeArgumentError } from '../errors';
 import { validateQParams, type QParams } from '../qparams';
 import { roundingProfiles, type RoundingProfile } from '../rounding';
+import { fusedFakeQuantize } from '../wasm/fake_quant_kernel';
 
 /** Options of the tensor quantizers. */
 export interface TensorQuantizeOptions {
@@ -51,6 +52,10 @@ export function dequantize(q: tf.Tensor, qp: QParams): tf.Tensor {
 export function fakeQuantize(x: tf.Tensor, qp: QParams, options: TensorQuantizeOptions = {}): tf.Tensor {
   const fn = 'fakeQuantize';
   const rounding = checkArgs(fn, x, qp, options);
+  if (qp.kind === 'per-tensor') {
+    const fused = fusedFakeQuantize(x, { scale: qp.scale, lo: qp.qmin - qp.zeroPoint, hi: qp.qmax - qp.zeroPoint, rounding });
+    if (fused !== null) return fused;
+  }
   return tf.tidy(() => {
     const { scale } = broadcastParams(x.rank, qp);
     return tf.mul(centredCodes(x, qp, rounding), scale);

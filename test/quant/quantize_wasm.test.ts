@@ -8,45 +8,21 @@ import { quantizeValues } from '../../src/quant/integer/codes';
 import type { TensorQParams } from '../../src/qparams';
 import { roundToGrid, roundingProfiles } from '../../src/rounding';
 import { quantizeKernel } from '../../src/wasm/quantize_kernels';
+import { TIE_GRIDS, valuesAroundTies } from '../support/grid_values';
 import { mulberry32 } from '../support/random';
 
 function expected(x: Float32Array, qp: TensorQParams, rounding: (typeof roundingProfiles)[number]): number[] {
   return Array.from(x, (v) => Math.min(Math.max(roundToGrid(v, qp.scale, rounding) + qp.zeroPoint, qp.qmin), qp.qmax));
 }
 
-/** Values around every tie (k + 1/2) · scale, one float32 step either side, and far beyond the grid. */
-function valuesFor(scale: number, rand: () => number): Float32Array {
-  const out: number[] = [0, -0, 1e-45, -1e-45, 3.4028234663852886e38, -3.4028234663852886e38, 2 ** 23, -(2 ** 23)];
-  const step = new Float32Array(1);
-  const bits = new Int32Array(step.buffer);
-  for (let k = -300; k <= 300; k++) {
-    step[0] = (k + 0.5) * scale;
-    for (const d of [-2, -1, 0, 1, 2]) {
-      const b = bits[0];
-      bits[0] = b + d;
-      out.push(step[0]);
-      bits[0] = b;
-    }
-  }
-  for (let i = 0; i < 20_000; i++) out.push((rand() - 0.5) * scale * 2 ** (rand() * 20));
-  return Float32Array.from(out);
-}
-
 describe('quantizeValues through WebAssembly', () => {
   it('the kernel is built and loads', () => assert.ok(quantizeKernel(), 'run node scripts/build-wasm.js'));
 
-  const grids: TensorQParams[] = [
-    { kind: 'per-tensor', scale: 0.1, zeroPoint: -3, qmin: -128, qmax: 127 }, // not a float32 scale
-    { kind: 'per-tensor', scale: Math.fround(0.0234), zeroPoint: 0, qmin: -127, qmax: 127 },
-    { kind: 'per-tensor', scale: Math.fround(3.7e-5), zeroPoint: 0, qmin: -32767, qmax: 32767 },
-    { kind: 'per-tensor', scale: 1, zeroPoint: 127, qmin: -128, qmax: 127 },
-    { kind: 'per-tensor', scale: Math.fround(1.5e-30), zeroPoint: 20, qmin: -128, qmax: 127 },
-  ];
-  for (const qp of grids) {
+  for (const qp of TIE_GRIDS) {
     for (const rounding of roundingProfiles) {
       it(`equals roundToGrid on ties, neighbours and extremes: scale ${qp.scale}, zero point ${qp.zeroPoint}, `
         + `[${qp.qmin}, ${qp.qmax}], ${rounding}`, () => {
-        const x = valuesFor(qp.scale, mulberry32(Math.round(qp.scale * 1e6) + rounding.length));
+        const x = valuesAroundTies(qp.scale, mulberry32(Math.round(qp.scale * 1e6) + rounding.length));
         const got = quantizeValues(x, [x.length], qp, rounding, 't');
         assert.ok(got.data instanceof (qp.qmax > 127 ? Int16Array : Int8Array));
         const want = expected(x, qp, rounding);
