@@ -22,6 +22,12 @@ const CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: [
 /** A plot that can be redrawn: from new state (`draw`), with a new theme (`Plots.redrawAll`) or at a new size. */
 export interface Plot {
   draw(): Promise<void>;
+  /**
+   * Changes some attributes in place (`Plotly.update`: trace attributes of `traces`, layout attributes by path such
+   * as 'shapes[0].x0'), which redraws only what they touch. The change must be what the figure's builder would now
+   * give for those attributes, as a theme change or resize rebuilds the whole figure from the builder.
+   */
+  update(data: PlotObject, layout: PlotObject, traces?: readonly number[]): Promise<void>;
 }
 
 /**
@@ -42,6 +48,8 @@ export class Plots {
   async add(container: HTMLElement, build: (theme: Theme) => Figure, onClick?: (customdata: unknown, point: PlotlyPoint) => void,
     config: PlotObject = {}): Promise<Plot> {
     let clickBound = false;
+    // The rest of the view (tables, controls) stays usable; the plot says why it is missing.
+    const failed = (err: unknown) => container.replaceChildren(errorBox(`Drawing the plot failed: ${err instanceof Error ? err.message : String(err)}`));
     const draw = async () => {
       try {
         const Plotly = await loadPlotly();
@@ -55,13 +63,20 @@ export class Plots {
           });
         }
       } catch (err) {
-        // The rest of the view (tables, controls) stays usable; the plot says why it is missing.
-        container.replaceChildren(errorBox(`Drawing the plot failed: ${err instanceof Error ? err.message : String(err)}`));
+        failed(err);
+      }
+    };
+    const update = async (data: PlotObject, layout: PlotObject, traces?: readonly number[]) => {
+      try {
+        const Plotly = await loadPlotly();
+        await Plotly.update(container, data, layout, traces);
+      } catch (err) {
+        failed(err);
       }
     };
     this.plots.set(container, draw);
     await draw();
-    return { draw };
+    return { draw, update };
   }
 
   redrawAll(): Promise<void> {

@@ -10,6 +10,7 @@ declare module 'plotly.js-basic-dist-min' {
     removeAllListeners?(event: string): void;
   }
   export function react(root: HTMLElement, data: readonly object[], layout: object, config: object): Promise<PlotlyElement>;
+  export function update(root: HTMLElement, data: object, layout: object, traces?: readonly number[]): Promise<PlotlyElement>;
   export function purge(root: HTMLElement): void;
   export const Plots: { resize(root: HTMLElement): Promise<void> | void };
 }

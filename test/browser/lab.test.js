@@ -223,9 +223,14 @@ test('moving the calibration percentile slider recomputes the error figure', sho
   assert.ok(Math.abs(Number(after.clipping) + Number(after.rounding) - Number(after.mse)) <= 1e-9 * Number(after.mse));
   assert.equal(await page.locator(`${calibration} select.quantscope-method`).inputValue(), 'slider');
   assert.match(await page.locator(`${calibration} .quantscope-error-summary`).textContent(), /^percentile 95: /);
-  // The plot redraws on the next frame: its first bar is the selected range.
-  await page.waitForFunction((scope) => [...document.querySelectorAll(`${scope} .quantscope-error-figure .ytick text`)]
-    .some((tick) => tick.textContent.startsWith('selected: percentile 95 ')), calibration, { timeout: 10000 });
+  // The plot updates in place: its first bar ('selected') stacks the new range's clipping and rounding, and its
+  // hover text names the range.
+  await page.waitForFunction((scope) => {
+    const plot = document.querySelector(`${scope} .quantscope-error-figure`);
+    const [clipping, rounding] = plot.data ?? [];
+    return clipping?.y[0] === 'selected' && clipping.x[0] === Number(plot.dataset.clipping)
+      && rounding.x[0] === Number(plot.dataset.rounding) && clipping.hovertext[0].startsWith('percentile 95 ');
+  }, calibration, { timeout: 10000 });
   await screenshot('calibration-slider', page.locator(calibration));
 }));
 

@@ -77,7 +77,7 @@ function panels(theme: Theme): [string, Series[]][] {
       { name: 'selected range', colour: str(shapes[0].fillcolor) },
       ...shapes.filter((s) => s.showlegend === true).map((s) => ({ name: str(s.name), colour: str(obj(s.line).color) })),
     ]],
-    ['calibration error', calibrationErrorFigure(rangeErrors(calibration, [{ label: 'a', range: { min: -1, max: 1 } }]), theme).data.flatMap(traceSeries)],
+    ['calibration error', calibrationErrorFigure(rangeErrors(calibration, [{ label: 'a', range: { min: -1, max: 1 } }])[0], [], theme).data.flatMap(traceSeries)],
     ['error budget', errorBudgetFigure(budget, 'order', theme).data.flatMap(traceSeries)],
     ['error split', errorSplitFigure(budget.rows[0], theme).data.flatMap(traceSeries)],
     ['distribution', [...distribution.data.flatMap(traceSeries), ...shapeSeries(distribution, 'clip range')]],

@@ -5,7 +5,8 @@ import { percentileRange } from '../../src/calibration/methods/percentile';
 import { histogramQuantError } from '../../src/views/histogram_error';
 import { ERROR_SOURCES, type CalibrationView, type ErrorBudgetView, type LayerwiseView, type SchemesViewRow } from '../../src/views/types';
 import {
-  calibrationErrorFigure, calibrationHistogramFigure, percentileRangeOf, rangeErrors,
+  calibrationErrorBars, calibrationErrorFigure, calibrationHistogramFigure, percentileRangeOf, rangeErrors,
+  SELECTED_LABEL,
 } from '../../extension/src/figures/calibration';
 import { distributionFigure } from '../../extension/src/figures/distribution';
 import { equalizationFigure, pairLabel } from '../../extension/src/figures/equalization';
@@ -91,17 +92,32 @@ test('rangeErrors scores each range with histogramQuantError and the error figur
   const ranges = [{ label: 'a', range: { min: -1, max: 1 } }, { label: 'b', range: { min: -4, max: 4 } }];
   const scored = rangeErrors(view, ranges);
   assert.deepEqual(scored.map((s) => s.error), ranges.map((r) => histogramQuantError(view, r.range, view)));
-  const { data, layout } = calibrationErrorFigure(scored, theme);
+  const { data, layout } = calibrationErrorFigure(scored[0], scored.slice(1), theme);
   assert.equal(layout.barmode, 'stack');
   assert.deepEqual(data.map((t) => t.name), ['clipping', 'rounding']);
+  assert.deepEqual(data[0].y, [SELECTED_LABEL, 'b [-4, 4]']);
   const clipping = numbers(data[0].x);
   const rounding = numbers(data[1].x);
   scored.forEach((s, i) => assert.equal(clipping[i] + rounding[i], s.error.clipping + s.error.rounding));
   assert.ok(clipping[0] > clipping[1], 'the narrow range clips more');
   assert.ok(rounding[0] < rounding[1], 'and rounds less');
+  assert.match((data[0].hovertext as string[])[0], /^a \[-1, 1\]: MSE /);
   // Room for the labels at 6 px a character, so plotly need not widen the margin (and draw the figure twice).
   const longest = Math.max(...(data[0].y as string[]).map((label) => label.length));
   assert.ok(Number((layout.margin as PlotObject).l) >= 6 * longest, `margin ${(layout.margin as PlotObject).l} for ${longest} characters`);
+});
+
+test('a slider move changes only the error bars, as the Plot.update the widget makes, and the figure agrees', () => {
+  const view = calibrationView();
+  const [a, b, fixed] = rangeErrors(view, [
+    { label: 'percentile 99', range: { min: -1, max: 1 } }, { label: 'percentile 90', range: { min: -0.5, max: 0.75 } },
+    { label: 'min/max', range: { min: -4, max: 4 } },
+  ]);
+  // The error figure for b equals the one for a with b's bars put in: nothing else depends on the selection.
+  const before = calibrationErrorFigure(a, [fixed], theme);
+  const bars = calibrationErrorBars(b, [fixed]);
+  const patched = before.data.map((trace, k) => ({ ...trace, x: bars.x[k], hovertext: bars.hovertext[k] }));
+  assert.deepEqual({ data: patched, layout: before.layout }, calibrationErrorFigure(b, [fixed], theme));
 });
 
 test('calibrationHistogramFigure shades the selected range and draws two lines per method, each method one legend entry', () => {

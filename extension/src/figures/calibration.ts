@@ -84,29 +84,45 @@ export function calibrationHistogramFigure(view: CalibrationView): (selected: La
 
 /**
  * The left margin of the error figure per character of its longest label. Its 12 px font measures 5.7-6 px a
- * character on these labels (DejaVu Sans), so automargin rarely has to widen the margin; widening it makes plotly
- * draw the figure a second time, and the selected range's label changes length on most slider moves.
+ * character on these labels (DejaVu Sans), so automargin rarely has to widen the margin, which would make plotly
+ * draw the figure a second time.
  */
 const LABEL_PX_PER_CHAR = 7;
 
-/** Expected MSE of each range as a horizontal bar split into clipping and rounding, the selected range first. */
-export function calibrationErrorFigure(errors: readonly ScoredRange[], theme: Theme): Figure {
-  const labels = errors.map((e) => `${plotText(e.label)} ${formatRange(e.error.range)}`);
-  const longest = Math.max(...errors.map((e) => `${e.label} ${formatRange(e.error.range)}`.length));
-  const hover = errors.map((e) => `MSE ${formatNumber(e.error.mse)}, SQNR ${formatNumber(e.error.sqnrDb)} dB`);
+/** The error figure's label of the selected range's bar: fixed, so a slider move changes no category or margin. */
+export const SELECTED_LABEL = 'selected';
+
+/**
+ * Expected MSE of each range as a horizontal bar split into clipping and rounding: the selected range first (its
+ * name and range in its hover text and in the view's summary line), then the fixed ranges.
+ */
+export function calibrationErrorFigure(selected: ScoredRange, fixed: readonly ScoredRange[], theme: Theme): Figure {
+  const labels = [SELECTED_LABEL, ...fixed.map((e) => `${e.label} ${formatRange(e.error.range)}`)];
+  const bars = calibrationErrorBars(selected, fixed);
+  const trace = (k: 0 | 1, name: string, color: string) => ({
+    type: 'bar', orientation: 'h', name, y: labels.map(plotText), x: bars.x[k], marker: { color }, hovertext: bars.hovertext[k], hoverinfo: 'x+text',
+  });
   return {
-    data: [
-      { type: 'bar', orientation: 'h', name: 'clipping', y: labels, x: errors.map((e) => e.error.clipping), marker: { color: theme.warn },
-        hovertext: hover, hoverinfo: 'x+text' },
-      { type: 'bar', orientation: 'h', name: 'rounding', y: labels, x: errors.map((e) => e.error.rounding), marker: { color: theme.primary },
-        hovertext: hover, hoverinfo: 'x+text' },
-    ],
+    data: [trace(0, 'clipping', theme.warn), trace(1, 'rounding', theme.primary)],
     layout: {
-      ...baseLayout(theme, 60 + 34 * errors.length),
+      ...baseLayout(theme, 60 + 34 * labels.length),
       barmode: 'stack',
-      margin: { l: 8 + LABEL_PX_PER_CHAR * longest, r: 24, t: 32, b: 40 },
-      xaxis: axis(theme, { title: { text: 'expected MSE per value' }, exponentformat: 'e' }),
-      yaxis: axis(theme, { autorange: 'reversed' }),
+      margin: { l: 8 + LABEL_PX_PER_CHAR * Math.max(...labels.map((l) => l.length)), r: 24, t: 32, b: 40 },
+      xaxis: axis(theme, { title: { text: 'expected MSE per value' }, exponentformat: 'e', automargin: false }),
+      yaxis: axis(theme, { autorange: 'reversed', automargin: false }),
     },
+  };
+}
+
+/**
+ * The error figure's attributes that change with the selected range, per trace (clipping, rounding), as
+ * `Plot.update` takes them: a slider move updates the bar lengths and hover texts, not the categories or layout.
+ */
+export function calibrationErrorBars(selected: ScoredRange, fixed: readonly ScoredRange[]) {
+  const all = [selected, ...fixed];
+  const hover = all.map((e) => `${plotText(e.label)} ${formatRange(e.error.range)}: MSE ${formatNumber(e.error.mse)}, SQNR ${formatNumber(e.error.sqnrDb)} dB`);
+  return {
+    x: [all.map((e) => e.error.clipping), all.map((e) => e.error.rounding)] as const,
+    hovertext: [hover, hover] as const,
   };
 }

@@ -2,7 +2,8 @@ import { parseAppliedRange, parseCalibrationEvaluation } from '../../../src/view
 import type { CalibrationView } from '../../../src/views/types';
 import { element, StatusLine } from '../dom';
 import {
-  calibrationErrorFigure, calibrationHistogramFigure, percentileRangeOf, rangeErrors, type LabelledRange,
+  calibrationErrorBars, calibrationErrorFigure, calibrationHistogramFigure, percentileRangeOf, rangeErrors,
+  type LabelledRange,
 } from '../figures/calibration';
 import { formatNumber, formatRange } from '../figures/format';
 import type { Plot } from '../plot';
@@ -44,12 +45,14 @@ export async function renderCalibration(view: CalibrationView, host: Host): Prom
 
   // The error of every fixed range once; the chosen one on each move.
   const fixed = rangeErrors(view, [...ranges.values()]);
-  const chosen = () => rangeErrors(view, [{ label: `selected: ${selected.label}`, range: selected.range }])[0];
-  let plots: Plot[] = [];
-  // A move redraws at once (no frame of delay); the moves after it in the same frame are drawn once, on the next
+  const chosen = () => rangeErrors(view, [selected])[0];
+  let plots: { histogram: Plot; error: Plot } | null = null;
+  // A move updates the error figure at once (no frame of delay) and the histogram's shading once that frame is on
+  // screen, so the error is seen a redraw sooner; the moves after it in the same frame are drawn once, on the next
   // frame, with the latest state, so a fast drag never queues redraws.
   let drawnThisFrame = false;
   let movedSince = false;
+  let shadingPending = false;
   const redraw = () => {
     if (drawnThisFrame) {
       movedSince = true;
@@ -63,7 +66,17 @@ export async function renderCalibration(view: CalibrationView, host: Host): Prom
         redraw();
       }
     });
-    for (const plot of plots) void plot.draw();
+    if (plots === null) return;
+    const { error, histogram } = plots;
+    const bars = calibrationErrorBars(chosen(), fixed);
+    void error.update({ x: bars.x, hovertext: bars.hovertext }, {}, [0, 1]);
+    if (shadingPending) return;
+    shadingPending = true;
+    // A task queued from a frame callback runs after that frame is rendered.
+    requestAnimationFrame(() => setTimeout(() => {
+      shadingPending = false;
+      void histogram.draw();
+    }, 0));
   };
   const update = () => {
     const e = chosen().error;
@@ -126,8 +139,8 @@ export async function renderCalibration(view: CalibrationView, host: Host): Prom
     summary, errorFigure, accuracy.node, status.node);
   update();
   const histogramFigure = calibrationHistogramFigure(view);
-  plots = [
-    await host.plots.add(histogram, (theme) => histogramFigure(selected, theme)),
-    await host.plots.add(errorFigure, (theme) => calibrationErrorFigure([chosen(), ...fixed], theme)),
-  ];
+  plots = {
+    histogram: await host.plots.add(histogram, (theme) => histogramFigure(selected, theme)),
+    error: await host.plots.add(errorFigure, (theme) => calibrationErrorFigure(chosen(), fixed, theme)),
+  };
 }
