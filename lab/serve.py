@@ -104,6 +104,9 @@ def main(argv):
     if os.geteuid() == 0:
         server_args.append('--ServerApp.allow_root=True')
     serverapp = QuantscopeLab.initialize_server(argv=server_args)
+    # Listing the kernel specs imports ipykernel the first time (about 0.5 s), and the page asks for them while it
+    # loads: paid here, before the URL is printed, the first page load does not wait for it.
+    serverapp.kernel_spec_manager.get_all_specs()
     # jupyter-server asks for confirmation on Ctrl-C when attached to a terminal and otherwise dies without shutting
     # the kernels down; both signals stop it the clean way instead.
     for sig in (signal.SIGINT, signal.SIGTERM):
