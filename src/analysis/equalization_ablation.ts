@@ -61,7 +61,7 @@ export function equalizationAblation(graph: Graph, calibration: ImageSet, evalua
   };
   const quantized = (g: Graph, granularity: QuantPlan['weightGranularity']) => accuracyOf(g, planFor(g, plan, calibration, granularity), evaluation);
   add('FP32', graph, reference, reference);
-  const precision = plan.defaultPrecision.toUpperCase();
+  const precision = ablationSchemeName(plan);
   add(`${precision} per-tensor weights`, graph, quantized(graph, 'per-tensor'), reference);
   const equalization = equalizeCrossLayer(graph, { relu6: options.relu6 ?? 'as-relu' });
   const wasRelu6 = (name: string) => { const op = findNode(graph, name)!.op; return isWeighted(op) && op.activation === 'relu6'; };
@@ -77,6 +77,13 @@ export function equalizationAblation(graph: Graph, calibration: ImageSet, evalua
   add('+ CLE + HBA + bias correction (empirical)', empirical, quantized(empirical, 'per-tensor'), floatAccuracy(empirical));
   add(`${precision} per-channel weights (reference)`, graph, quantized(graph, 'per-channel'), reference);
   return { rows, equalization, absorption, analyticalSkipped: analytical.skipped };
+}
+
+/** The rows' scheme name: 'INT8', or with narrower weights 'INT8 activations, INT4' (before "per-tensor weights"). */
+export function ablationSchemeName(plan: AblationPlan): string {
+  const precision = plan.defaultPrecision.toUpperCase();
+  const bits = plan.weightBits ?? 8;
+  return bits === 8 ? precision : `${precision} activations, INT${bits}`;
 }
 
 /** The plan with min/max activation ranges calibrated on `g` itself. */

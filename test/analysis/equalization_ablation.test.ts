@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { equalizationAblation } from '../../src/analysis/equalization_ablation';
+import { ablationSchemeName, equalizationAblation } from '../../src/analysis/equalization_ablation';
 import { loadFashionMnist } from '../../src/data/fashion_mnist';
 import { imbalanceDepthwiseChannels } from '../../src/fixes/imbalance_channels';
 import { foldBatchNorms } from '../../src/graph/fold_batchnorm';
@@ -34,4 +34,11 @@ test('the equalization ablation shows per-tensor weights failing on badly scaled
   assert.ok(cle.weightRangeSpreadMax < perTensor.weightRangeSpreadMax / 10, `spread ${perTensor.weightRangeSpreadMax} -> ${cle.weightRangeSpreadMax}`);
   assert.ok(equalization.pairs.length >= 8);
   assert.ok(analyticalSkipped.some((s) => s.layer === 'stem_conv' && /graph input/.test(s.reason)));
+});
+
+test('the ablation names the weight width when it is not 8 bits', () => {
+  assert.equal(ablationSchemeName({ defaultPrecision: 'int8' }), 'INT8');
+  assert.equal(ablationSchemeName({ defaultPrecision: 'int8', weightBits: 8 }), 'INT8');
+  assert.equal(ablationSchemeName({ defaultPrecision: 'int8', weightBits: 4 }), 'INT8 activations, INT4');
+  assert.equal(ablationSchemeName({ defaultPrecision: 'int16', weightBits: 4 }), 'INT16 activations, INT4');
 });
