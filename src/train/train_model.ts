@@ -78,6 +78,8 @@ export async function trainClassifier(model: tfl.LayersModel, data: ImageSet, op
       },
     });
   } finally {
+    // Adam's moment estimates (two per weight) live in the optimizer; the model keeps only its weights.
+    optimizer.dispose();
     tf.dispose([xs, ys]);
   }
   return summaries;
