@@ -153,7 +153,11 @@ class QdqExporter {
         return { name: this.op(op.kind === 'maxPool' ? 'MaxPool' : 'AveragePool', id, [x.name], { kernel_shape: [...op.poolSize], strides: [...op.strides], auto_pad: op.padding === 'same' ? 'SAME_UPPER' : 'VALID' }), image: true };
       case 'globalAvgPool': {
         const y = this.op('GlobalAveragePool', op.keepDims ? id : `${id}/pool`, [x.name]);
-        return op.keepDims ? { name: y, image: true } : { name: this.op('Flatten', id, [y]), image: false };
+        if (op.keepDims) return { name: y, image: true };
+        // Quantized before the Flatten too (the Flatten keeps codes; emit quantizes after it as usual), so
+        // DQ -> GlobalAveragePool -> Q fuses into ORT's QLinearGlobalAveragePool and the dense still reads a DQ.
+        const pooled = int8 ? this.qdq(y, this.activationParams(id, 'int8')) : y;
+        return { name: this.op('Flatten', id, [pooled]), image: false };
       }
       case 'flatten':
         return { name: this.op('Flatten', id, [x.image ? this.op('Transpose', `${id}/nhwc`, [x.name], { perm: [0, 2, 3, 1] }) : x.name]), image: false };
