@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { GraphNode, Op } from '../../graph/ir';
+import type { ActivationFn, GraphNode, Op } from '../../graph/ir';
+import { mlasLogistic } from '../../integer/mlas_logistic';
 import { activate, applyOp, type NodeWeights } from '../../graph/ops';
 import type { TensorQParams } from '../../qparams';
 import type { RoundingProfile } from '../../rounding';
@@ -24,6 +25,17 @@ export interface IntegerStep {
 /** Dequantized codes as a float32 tensor (the caller disposes it). */
 export function codesTensor(c: Codes): tf.Tensor {
   return tf.tensor(dequantizeCodes(c), [...c.shape], 'float32');
+}
+
+/**
+ * ONNX Runtime's float32 values of an activation over the grid, where reproduced exactly: sigmoid (QLinearSigmoid's
+ * table, or Sigmoid between DQ and Q) and swish as exported, Mul(x, Sigmoid(x)), one float32 product. Null for the
+ * others, which take the backend's function.
+ */
+function ortActivation(fn: ActivationFn, grid: Float32Array): Float32Array | null {
+  if (fn === 'sigmoid') return grid.map(mlasLogistic);
+  if (fn === 'swish') return grid.map((x) => x * mlasLogistic(x));
+  return null;
 }
 
 /** Runs an 'integer' or 'codes' node on input codes already on the node's input grids. */
@@ -58,19 +70,23 @@ export function runIntegerFloatEpilogue(step: IntegerStep, x: Codes): Codes {
   const op = step.node.op as Extract<Op, { kind: 'conv2d' | 'depthwiseConv2d' | 'dense' }>;
   const acc = op.kind === 'dense' ? accumulate(step.linear!, x, null, null, null)
     : accumulate(step.linear!, x, op.padding, op.strides, op.dilations);
-  return floatEpilogue(step.linear!, acc, step.rounding);
+  return floatEpilogue(step.linear!, acc, step.rounding, step.profile);
 }
 
 /**
  * The float epilogue of a layer whose fused activation is not a clamp: y = f(fround(acc · fround(s_in · s_w))) in
- * float32, quantized to the output grid with `rounding`.
+ * float32, quantized to the output grid with `rounding`; f is ORT's own where {@link ortActivation} has it and the
+ * profile is 'onnxruntime', else the backend's.
  */
 export function floatEpilogue(layer: IntegerLinearLayer, acc: { values: Int32Array | Float64Array; shape: number[] },
-  rounding: RoundingProfile): Codes {
+  rounding: RoundingProfile, profile?: IntegerProfile): Codes {
   const real = accumulatorsToFloat(layer, acc);
-  const y = tf.tidy(() => activate(tf.tensor(real, acc.shape, 'float32'), layer.activation));
-  const values = y.dataSync() as Float32Array;
-  y.dispose();
+  let values = profile === 'onnxruntime' ? ortActivation(layer.activation, real) : null;
+  if (!values) {
+    const y = tf.tidy(() => activate(tf.tensor(real, acc.shape, 'float32'), layer.activation));
+    values = y.dataSync() as Float32Array;
+    y.dispose();
+  }
   return quantizeValues(values, acc.shape, layer.output, rounding, layer.node);
 }
 
@@ -86,14 +102,19 @@ export function runLookup(step: IntegerStep, x: Codes): Codes {
   const channels = op.kind === 'batchNorm' ? x.shape[x.shape.length - 1] : 1;
   if (!table) {
     const grid = gridValues(x.qp);
-    const values = tf.tidy(() => {
-      const g = tf.tensor2d(grid, [grid.length, 1]);
-      const y = op.kind === 'batchNorm' ? applyOp(op, [tf.tile(g, [1, channels])], step.weights)
-        : activate(g, (op as Extract<Op, { kind: 'activation' }>).fn);
-      return y;
-    });
-    table = lookupTable(values.dataSync() as Float32Array, step.output, step.rounding);
-    values.dispose();
+    const ort = step.profile === 'onnxruntime' && op.kind === 'activation' ? ortActivation(op.fn, grid) : null;
+    if (ort) {
+      table = lookupTable(ort, step.output, step.rounding);
+    } else {
+      const values = tf.tidy(() => {
+        const g = tf.tensor2d(grid, [grid.length, 1]);
+        const y = op.kind === 'batchNorm' ? applyOp(op, [tf.tile(g, [1, channels])], step.weights)
+          : activate(g, (op as Extract<Op, { kind: 'activation' }>).fn);
+        return y;
+      });
+      table = lookupTable(values.dataSync() as Float32Array, step.output, step.rounding);
+      values.dispose();
+    }
     step.tables.set(backend, table);
   }
   if (channels === 1) return applyTable(x, table, step.output);
