@@ -1,8 +1,9 @@
 /**
- * ONNX Runtime's float32 logistic (sigmoid) on x86-64 with FMA3: MLAS's MlasLogisticKernelFma3
- * (onnxruntime/core/mlas/lib/x86_64/LogisticKernelFma3.S), which every AVX2 machine runs for the ONNX Sigmoid op,
- * for QLinearSigmoid's lookup table and for the logistic inside QuickGelu and FusedConv. Eigen's rational
- * approximation, evaluated step for step in float32 with the kernel's fused multiply-adds:
+ * ONNX Runtime's float32 logistic (sigmoid) on x86-64 with FMA3: the kernel MLAS dispatches on AVX2 machines
+ * (onnxruntime/core/mlas/lib/x86_64/LogisticKernelFma3.S) for the ONNX Sigmoid op, QLinearSigmoid's lookup table
+ * and the logistic inside QuickGelu and FusedConv. Eigen's rational approximation, evaluated step for step in
+ * float32 with the kernel's fused multiply-adds (test/integer/ort_logistic.test.ts pins it against the installed
+ * onnxruntime-node on 2^20 floats):
  *   x = min(max(x, −18), 18);  x2 = x · x
  *   p = x · fma(fma(fma(fma(x2, α9, α7), x2, α5), x2, α3), x2, α1)
  *   q = fma(fma(fma(fma(fma(x2, β10, β8), x2, β6), x2, β4), x2, β2), x2, β0)
@@ -10,29 +11,12 @@
  * Reproduced exactly, so an integer runtime's tables built from it equal ORT's code for code.
  */
 
+import { fma32 } from '../fma32';
+
 const f = Math.fround;
 // MlasLogisticConstants (logistic.cpp), as the float32 values the kernel broadcasts.
 const ALPHA = [4.37031012579801e-11, 1.15627324459942e-07, 6.08574864600143e-05, 8.51377133304701e-03, 2.48287947061529e-01].map(f);
 const BETA = [6.10247389755681e-13, 5.76102136993427e-09, 6.29106785017040e-06, 1.70198817374094e-03, 1.16817656904453e-01, 9.93151921023180e-01].map(f);
-
-/**
- * fma(a, b, c) of float32 values rounded once to float32, as vfmadd does. a · b is exact in a double (48
- * significant bits); a · b + c rounded to double then to float32 can round twice, wrongly only when the double
- * sum lands exactly halfway between two float32s: TwoSum's error term then says which way the exact sum lies.
- */
-function fma32(a: number, b: number, c: number): number {
-  const p = a * b;
-  const s = p + c;
-  const r = f(s);
-  if (r === s) return r;
-  const bp = s - c;
-  const err = (p - bp) + (c - (s - bp));
-  if (err === 0) return r;
-  const other = 2 * s - r;
-  if (f(other) !== other) return r;
-  // s is a tie between r and other: the exact sum lies on err's side of it.
-  return (err > 0) === (other > r) ? other : r;
-}
 
 /** MLAS's FMA3 logistic of one float32 value (see the module comment). */
 export function mlasLogistic(x: number): number {
