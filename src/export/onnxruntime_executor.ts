@@ -12,18 +12,11 @@ export interface OnnxRuntimeRunner {
  * Opens an exported model (bytes or a file) in onnxruntime-node on `threads` intra-op threads (1 by default, for
  * reproducible timings). The graph tells the input layout: images go in NCHW. Loaded lazily, so the library works
  * where onnxruntime-node is not installed.
- *
- * The session allows int8 activations in QDQ fusion (session.qdqisint8allowed). Without it, ORT on x86-64 rewrites
- * a Q -> DQ pair to uint8 only where the Q has a single consumer, and its selectors then refuse every conv and add
- * whose input and output types differ: on the zoo models 4-14 of the convs ran in float between DQ and Q (float
- * SGEMM rounding, not the int32 arithmetic the integer path and every int8 runtime use). With it, each DQ -> Conv
- * -> Q becomes QLinearConv (S8S8), as on ARM.
+
  */
 export async function createOnnxRuntimeRunner(model: Uint8Array | string, graph: Graph, options: { threads?: number } = {}): Promise<OnnxRuntimeRunner> {
   const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
-  const session = await ort.InferenceSession.create(model as never, {
-    intraOpNumThreads: options.threads ?? 1, interOpNumThreads: 1, extra: { session: { qdqisint8allowed: '1' } },
-  });
+  const session = await ort.InferenceSession.create(model as never, { intraOpNumThreads: options.threads ?? 1, interOpNumThreads: 1 });
   const input = graph.inputs[0];
   const image = input.shape.length === 4;
   return {
