@@ -106,17 +106,25 @@ function addOrt(a: ActivationCodes, aq: AddOperand, b: ActivationCodes, bq: AddO
   const rA = f(f(aq.scale) / sOut);
   const rB = f(f(bq.scale) / sOut);
   const fixed = f(oq.zeroPoint - fma32(rA, aq.zeroPoint, f(rB * bq.zeroPoint)));
-  // fma(b, rB, fixed) depends on one code: a float32 table over the code range.
-  const tb = new Float32Array(typeMax - typeMin + 1);
-  for (let q = typeMin; q <= typeMax; q++) tb[q - typeMin] = fma32(q, rB, fixed);
-  // The clamps nest: [qmin, qmax] lies inside the type's range, so saturating to the type first changes nothing.
-  for (let i = 0; i < a.length; i++) {
-    const v = fma32(a[i], rA, tb[b[i] - typeMin]);
-    // cvtps2dq (ties to even; a |v| beyond 2^51 is far outside the clamp either way), then the saturating packs
-    // to the code type and the clamp
-    const y = v + ROUND_MAGIC - ROUND_MAGIC;
-    out[i] = y < qmin ? qmin : y > qmax ? qmax : y;
+  // The output depends on the code pair only: one table over all 65,536 pairs (fma32 is too slow per element).
+  const n = typeMax - typeMin + 1;
+  const table = new Int16Array(n * n);
+  for (let qb = typeMin; qb <= typeMax; qb++) {
+    const tb = fma32(qb, rB, fixed);
+    for (let qa = typeMin; qa <= typeMax; qa++) {
+      // cvtps2dq (ties to even; a |v| beyond 2^51 is far outside the clamp either way), then the saturating packs
+      // to the code type and the clamp. The clamps nest: [qmin, qmax] lies inside the type's range.
+      const y = fma32(qa, rA, tb) + ROUND_MAGIC - ROUND_MAGIC;
+      table[(qa - typeMin) * n + qb - typeMin] = y < qmin ? qmin : y > qmax ? qmax : y;
+    }
   }
+  gatherPairs(a, b, table, typeMin, n, out);
+}
+
+/** out[i] = table[(a[i] − offset) · n + b[i] − offset]: a function of its own so the loop is compiled as such. */
+function gatherPairs(a: ActivationCodes, b: ActivationCodes, table: Int16Array, offset: number, n: number,
+  out: ActivationCodes): void {
+  for (let i = 0; i < out.length; i++) out[i] = table[(a[i] - offset) * n + b[i] - offset];
 }
 
 /** sum[i] = ta[a[i] − offset] + tb[b[i] − offset]: a function of its own so the loop is compiled as such. */
