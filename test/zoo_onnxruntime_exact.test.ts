@@ -28,6 +28,8 @@ function truncatedAt(graph: Graph, name: string): Graph {
 // (Conv + QuickGelu, FusedConv). The integer path reproduces the QLinear kernels and MLAS's logistic exactly; the
 // float convs and softmax it does not (ORT sums float products, the integer path int32 ones), so equality there is
 // measured, not constructed: on these 1000 images no code lands on the other side of a rounding boundary.
+
+/** Images per run: every tensor's codes for one run are held at once. */
 const CHUNK = 250;
 
 for (const name of zooModels) {
