@@ -106,7 +106,26 @@ function addOrt(a: ActivationCodes, aq: AddOperand, b: ActivationCodes, bq: AddO
   const rA = f(f(aq.scale) / sOut);
   const rB = f(f(bq.scale) / sOut);
   const fixed = f(oq.zeroPoint - fma32(rA, aq.zeroPoint, f(rB * bq.zeroPoint)));
-  // The output depends on the code pair only: one table over all 65,536 pairs (fma32 is too slow per element).
+  const n = typeMax - typeMin + 1;
+  const key = `${typeMin}|${rA}|${rB}|${fixed}|${qmin}|${qmax}`;
+  let table = ortTables.get(key);
+  if (!table) {
+    table = ortTable(rA, rB, fixed, typeMin, typeMax, qmin, qmax);
+    if (ortTables.size >= ORT_TABLES_KEPT) ortTables.delete(ortTables.keys().next().value!);
+    ortTables.set(key, table);
+  }
+  gatherPairs(a, b, table, typeMin, n, out);
+}
+
+/**
+ * ORT's add depends on the code pair only: one table over all 65,536 pairs, as fma32 is too slow per element. At
+ * 1.5-2 ms to build, a table is kept per parameter set (an executor adds with the same grids batch after batch).
+ */
+const ortTables = new Map<string, Int16Array>();
+const ORT_TABLES_KEPT = 64;
+
+function ortTable(rA: number, rB: number, fixed: number, typeMin: number, typeMax: number, qmin: number,
+  qmax: number): Int16Array {
   const n = typeMax - typeMin + 1;
   const table = new Int16Array(n * n);
   for (let qb = typeMin; qb <= typeMax; qb++) {
@@ -118,7 +137,7 @@ function addOrt(a: ActivationCodes, aq: AddOperand, b: ActivationCodes, bq: AddO
       table[(qa - typeMin) * n + qb - typeMin] = y < qmin ? qmin : y > qmax ? qmax : y;
     }
   }
-  gatherPairs(a, b, table, typeMin, n, out);
+  return table;
 }
 
 /** out[i] = table[(a[i] − offset) · n + b[i] − offset]: a function of its own so the loop is compiled as such. */
