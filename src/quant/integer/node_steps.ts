@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ActivationFn, GraphNode, Op } from '../../graph/ir';
 import { mlasLogistic } from '../../integer/mlas_logistic';
+import { mlasSoftmax } from '../../integer/mlas_softmax';
 import { activate, applyOp, type NodeWeights } from '../../graph/ops';
 import type { TensorQParams } from '../../qparams';
 import type { RoundingProfile } from '../../rounding';
@@ -28,13 +29,14 @@ export function codesTensor(c: Codes): tf.Tensor {
 }
 
 /**
- * ONNX Runtime's float32 values of an activation over the grid, where reproduced exactly: sigmoid (QLinearSigmoid's
- * table, or Sigmoid between DQ and Q) and swish as exported, Mul(x, Sigmoid(x)), one float32 product. Null for the
- * others, which take the backend's function.
+ * ONNX Runtime's float32 values of an activation of x (rows of `rowLength` for softmax), where reproduced exactly:
+ * sigmoid (QLinearSigmoid's table, or Sigmoid between DQ and Q), swish as exported, Mul(x, Sigmoid(x)), one float32
+ * product, and softmax. Null for the others, which take the backend's function.
  */
-function ortActivation(fn: ActivationFn, grid: Float32Array): Float32Array | null {
-  if (fn === 'sigmoid') return grid.map(mlasLogistic);
-  if (fn === 'swish') return grid.map((x) => x * mlasLogistic(x));
+function ortActivation(fn: ActivationFn, x: Float32Array, rowLength: number): Float32Array | null {
+  if (fn === 'sigmoid') return x.map(mlasLogistic);
+  if (fn === 'swish') return x.map((v) => v * mlasLogistic(v));
+  if (fn === 'softmax') return mlasSoftmax(x, rowLength);
   return null;
 }
 
@@ -81,7 +83,7 @@ export function runIntegerFloatEpilogue(step: IntegerStep, x: Codes): Codes {
 export function floatEpilogue(layer: IntegerLinearLayer, acc: { values: Int32Array | Float64Array; shape: number[] },
   rounding: RoundingProfile, profile?: IntegerProfile): Codes {
   const real = accumulatorsToFloat(layer, acc);
-  let values = profile === 'onnxruntime' ? ortActivation(layer.activation, real) : null;
+  let values = profile === 'onnxruntime' ? ortActivation(layer.activation, real, acc.shape[acc.shape.length - 1]) : null;
   if (!values) {
     const y = tf.tidy(() => activate(tf.tensor(real, acc.shape, 'float32'), layer.activation));
     values = y.dataSync() as Float32Array;
@@ -102,7 +104,8 @@ export function runLookup(step: IntegerStep, x: Codes): Codes {
   const channels = op.kind === 'batchNorm' ? x.shape[x.shape.length - 1] : 1;
   if (!table) {
     const grid = gridValues(x.qp);
-    const ort = step.profile === 'onnxruntime' && op.kind === 'activation' ? ortActivation(op.fn, grid) : null;
+    // Softmax never takes this route (see route.ts), so a table is elementwise.
+    const ort = step.profile === 'onnxruntime' && op.kind === 'activation' ? ortActivation(op.fn, grid, 1) : null;
     if (ort) {
       table = lookupTable(ort, step.output, step.rounding);
     } else {
