@@ -25,9 +25,9 @@ function truncatedAt(graph: Graph, name: string): Graph {
 // What ORT runs here (its optimized graphs, session as createOnnxRuntimeRunner opens it): every conv, add, mul and
 // global average pool as its integer QLinear kernel, the dense as QGemm with a float output, and in float, between
 // DQ and Q: swish (Sigmoid, Mul), softmax and efficientnet's squeeze-excite convs with their fused swish/sigmoid
-// (Conv + QuickGelu, FusedConv). The integer path reproduces the QLinear kernels and MLAS's logistic exactly; the
-// float convs and softmax it does not (ORT sums float products, the integer path int32 ones), so equality there is
-// measured, not constructed: on these 1000 images no code lands on the other side of a rounding boundary.
+// (Conv + QuickGelu, FusedConv). The integer path reproduces the QLinear kernels and MLAS's logistic and softmax
+// exactly; the float convs it does not (ORT sums float products, the integer path int32 ones), so equality after
+// them is measured, not constructed: on these 1000 images no code lands on the other side of a rounding boundary.
 
 /** Images per run: every tensor's codes for one run are held at once. */
 const CHUNK = 250;
