@@ -12,7 +12,6 @@ export interface OnnxRuntimeRunner {
  * Opens an exported model (bytes or a file) in onnxruntime-node on `threads` intra-op threads (1 by default, for
  * reproducible timings). The graph tells the input layout: images go in NCHW. Loaded lazily, so the library works
  * where onnxruntime-node is not installed.
-
  */
 export async function createOnnxRuntimeRunner(model: Uint8Array | string, graph: Graph, options: { threads?: number } = {}): Promise<OnnxRuntimeRunner> {
   const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');

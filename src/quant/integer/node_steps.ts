@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ActivationFn, GraphNode, Op } from '../../graph/ir';
+import { activate, applyOp, type NodeWeights } from '../../graph/ops';
 import { mlasLogistic } from '../../integer/mlas_logistic';
 import { mlasSoftmax } from '../../integer/mlas_softmax';
-import { activate, applyOp, type NodeWeights } from '../../graph/ops';
 import type { TensorQParams } from '../../qparams';
 import type { RoundingProfile } from '../../rounding';
 import { applyTable, dequantizeCodes, gridValues, lookupTable, newCodes, quantizeValues, type Codes } from './codes';
@@ -19,7 +19,10 @@ export interface IntegerStep {
   readonly rounding: RoundingProfile;
   /** Float weights for a float fallback or a LUT over batch norm. */
   readonly weights: NodeWeights;
-  /** Lookup tables by backend name (the float function is the backend's, as in the fake-quant executor). */
+  /**
+   * Lookup tables by backend name (the float function is the backend's, as in the fake-quant executor, except where
+   * the 'onnxruntime' profile computes ORT's own).
+   */
   readonly tables: Map<string, Int32Array>;
 }
 
@@ -94,8 +97,9 @@ export function floatEpilogue(layer: IntegerLinearLayer, acc: { values: Int32Arr
 
 /**
  * An elementwise activation or an unfolded batch norm as a lookup table over every input code: the float function
- * (the backend's tf op, as the fake-quant executor computes it) of each dequantized code, quantized to the output
- * grid. Batch norm gets one table per channel (entry (q − qmin) · C + c).
+ * (the backend's tf op, as the fake-quant executor computes it; under 'onnxruntime' ORT's own where
+ * {@link ortActivation} has it) of each dequantized code, quantized to the output grid. Batch norm gets one table
+ * per channel (entry (q − qmin) · C + c).
  */
 export function runLookup(step: IntegerStep, x: Codes): Codes {
   const op = step.node.op;
