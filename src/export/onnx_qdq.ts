@@ -4,7 +4,7 @@ import type { TensorQParams } from '../qparams';
 import type { QuantPlan } from '../quant/plan';
 import { activationParamsLookup, onGridLookup, precisionLookup, quantizeLayerBias, quantizeLayerWeight, RANGE_PRESERVING, type QuantizedWeight } from '../quant/plan_params';
 import { writeFileAtomic } from './atomic_write';
-import { encodeOnnxModel, onnxNode, onnxTensor, onnxValueInfo, type AttributeValue } from './onnx_builder';
+import { encodeOnnxModel, onnxNode, onnxTensor, onnxValueInfo, type AttributeValue, type OnnxDtype } from './onnx_builder';
 
 /** An IR tensor in the exported ONNX graph; `image` marks a logical NHWC tensor stored NCHW, as ONNX expects. */
 interface Placed {
@@ -13,12 +13,13 @@ interface Placed {
 }
 
 /**
- * Exports the quantized model as ONNX in the QDQ format (opset 14), the form ONNX Runtime and TensorRT consume:
+ * Exports the quantized model as ONNX in the QDQ format (opset 14), the form ONNX Runtime consumes:
  * int8 weights with per-channel (or per-tensor) DequantizeLinear, int32 biases at input scale x weight scale,
- * QuantizeLinear/DequantizeLinear pairs on every int8 activation, float ops in between, so a runtime fuses each
- * DQ -> Conv -> Q into its integer kernel. Images become NCHW (weights transposed back to [O, I, kh, kw]). Layers
- * in 'float' precision export as float; int16 and fp16 layers are not exportable yet and throw, naming the layer.
- * The codes and scales are the plan's, exactly as the fake-quant executor uses them.
+ * QuantizeLinear/DequantizeLinear pairs on every int8 activation (as uint8 codes shifted by 128, ORT's U8S8
+ * format: see qdq), float ops in between, so a runtime fuses each DQ -> Conv -> Q into its integer kernel. Images
+ * become NCHW (weights transposed back to [O, I, kh, kw]). Layers in 'float' precision export as float; int16 and
+ * fp16 layers are not exportable yet and throw, naming the layer. The grids and codes are the plan's (activation
+ * codes + 128), exactly as the fake-quant executor uses them.
  */
 export function exportQdqOnnx(graph: Graph, plan: QuantPlan): Uint8Array {
   if (plan.weightSymmetric === false) throw new Error(`exportQdqOnnx: the plan has asymmetric weights; TFLite's and ONNX Runtime's int8 kernels take symmetric weights, export a plan with weightSymmetric true`);
@@ -153,7 +154,11 @@ class QdqExporter {
         return { name: this.op(op.kind === 'maxPool' ? 'MaxPool' : 'AveragePool', id, [x.name], { kernel_shape: [...op.poolSize], strides: [...op.strides], auto_pad: op.padding === 'same' ? 'SAME_UPPER' : 'VALID' }), image: true };
       case 'globalAvgPool': {
         const y = this.op('GlobalAveragePool', op.keepDims ? id : `${id}/pool`, [x.name]);
-        return op.keepDims ? { name: y, image: true } : { name: this.op('Flatten', id, [y]), image: false };
+        if (op.keepDims) return { name: y, image: true };
+        // Quantized before the Flatten too (the Flatten keeps codes; emit quantizes after it as usual), so
+        // DQ -> GlobalAveragePool -> Q fuses into ORT's QLinearGlobalAveragePool and the dense still reads a DQ.
+        const pooled = int8 ? this.qdq(y, this.activationParams(id, 'int8')) : y;
+        return { name: this.op('Flatten', id, [pooled]), image: false };
       }
       case 'flatten':
         return { name: this.op('Flatten', id, [x.image ? this.op('Transpose', `${id}/nhwc`, [x.name], { perm: [0, 2, 3, 1] }) : x.name]), image: false };
@@ -209,15 +214,21 @@ class QdqExporter {
     return this.op('DequantizeLinear', name, [codes, scale, zero], { axis: 0 });
   }
 
+  /**
+   * Q -> DQ of an activation, its codes stored as uint8: the plan's int8 code + 128 at zero point + 128, the same
+   * grid. ONNX Runtime's x86-64 int8 kernels take uint8 activations (U8S8): with int8 ones it would fuse only the
+   * Q -> DQ pairs it can rewrite to uint8 and run the convs between mixed pairs in float (4 to 14 of the zoo's),
+   * or, told to allow int8, use S8S8 kernels 2-9x slower on the zoo. ARM builds run U8S8 too.
+   */
   private qdq(x: string, qp: TensorQParams): string {
     const base = `${x}/qdq${this.counter++}`;
     const scale = this.constant(`${base}/scale`, 'float', [], [qp.scale]);
-    const zero = this.constant(`${base}/zero_point`, 'int8', [], [qp.zeroPoint]);
+    const zero = this.constant(`${base}/zero_point`, 'uint8', [], [qp.zeroPoint + 128]);
     const q = this.op('QuantizeLinear', `${base}/q`, [x, scale, zero]);
     return this.op('DequantizeLinear', `${base}/dq`, [q, scale, zero]);
   }
 
-  private constant(name: string, dtype: 'float' | 'int8' | 'int32' | 'int64', dims: readonly number[], values: ArrayLike<number>): string {
+  private constant(name: string, dtype: OnnxDtype, dims: readonly number[], values: ArrayLike<number>): string {
     this.initializers.push(onnxTensor(name, dtype, dims, values));
     return name;
   }

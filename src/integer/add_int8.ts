@@ -1,4 +1,5 @@
 import { check } from '../errors';
+import { fma32 } from '../fma32';
 import { ROUND_MAGIC } from '../rounding';
 import { quantizeMultiplier } from '../fixedpoint/quantizeMultiplier';
 import { mbqmDouble, mbqmSingle, splitHigh, splitLow } from '../fixedpoint/kernels';
@@ -32,10 +33,13 @@ export interface AddInt8Options {
  * with MBQM the double- or single-rounding MultiplyByQuantizedMultiplier (TFLite's
  * MultiplyByQuantizedMultiplierSmallerThanOneExp is the double-rounding one for shifts <= 0).
  *
- * 'onnxruntime' — com.microsoft QLinearAdd, MLAS's SSE2 kernel (qladd.cpp), all float32:
- *   rA = fround(sA / sOut), rB = fround(sB / sOut), fixed = fround(zOut − fround(fround(rA · zA) + fround(rB · zB)))
- *   out = saturate(roundHalfToEven(fround(fround(fixed + fround(a · rA)) + fround(b · rB))))
- * then clamped to [qmin, qmax].
+ * 'onnxruntime' — com.microsoft QLinearAdd as x86-64 ONNX Runtime runs it on AVX2 machines, MLAS's
+ * MlasQLinearAdd{S8,U8}KernelAvx2 (lib/intrinsics/avx2/qladd_avx2.cpp), all float32 with fused multiply-adds:
+ *   rA = fround(sA / sOut), rB = fround(sB / sOut), fixed = fround(zOut − fma(rA, zA, fround(rB · zB)))
+ *   out = saturate(roundHalfToEven(fma(a, rA, fma(b, rB, fixed))))
+ * then clamped to [qmin, qmax]. (The compiler contracts rA · zA + rB · zB into one fma: pinned by exhaustive code
+ * pairs on 30 random scale/zero-point sets. MLAS's SSE2 kernel, the same formula without fma, rounds a few pairs
+ * in 65,536 one code apart from this.)
  *
  * Throws, naming the argument, when a and b are not the same code type and length, a scale is not positive and
  * finite, a zero point is outside the type's range, TFLite's realOut is not below 1 (TFLite rejects that too) or
@@ -101,22 +105,45 @@ function addOrt(a: ActivationCodes, aq: AddOperand, b: ActivationCodes, bq: AddO
   const sOut = f(oq.scale);
   const rA = f(f(aq.scale) / sOut);
   const rB = f(f(bq.scale) / sOut);
-  const fixed = f(oq.zeroPoint - f(f(rA * aq.zeroPoint) + f(rB * bq.zeroPoint)));
-  // fround(fixed + fround(a · rA)) and fround(b · rB) depend on one code each: float32 tables over the code range.
-  const ta = new Float32Array(typeMax - typeMin + 1);
-  const tb = new Float32Array(typeMax - typeMin + 1);
-  for (let q = typeMin; q <= typeMax; q++) {
-    ta[q - typeMin] = f(fixed + f(q * rA));
-    tb[q - typeMin] = f(q * rB);
+  const fixed = f(oq.zeroPoint - fma32(rA, aq.zeroPoint, f(rB * bq.zeroPoint)));
+  const n = typeMax - typeMin + 1;
+  const key = `${typeMin}|${rA}|${rB}|${fixed}|${qmin}|${qmax}`;
+  let table = ortTables.get(key);
+  if (!table) {
+    table = ortTable(rA, rB, fixed, typeMin, typeMax, qmin, qmax);
+    if (ortTables.size >= ORT_TABLES_KEPT) ortTables.delete(ortTables.keys().next().value!);
+    ortTables.set(key, table);
   }
-  // The clamps nest: [qmin, qmax] lies inside the type's range, so saturating to the type first changes nothing.
-  for (let i = 0; i < a.length; i++) {
-    const v = f(ta[a[i] - typeMin] + tb[b[i] - typeMin]);
-    // cvtps_epi32 (ties to even; a |v| beyond 2^51 is far outside the clamp either way), then the saturating packs
-    // to the code type and the clamp
-    const y = v + ROUND_MAGIC - ROUND_MAGIC;
-    out[i] = y < qmin ? qmin : y > qmax ? qmax : y;
+  gatherPairs(a, b, table, typeMin, n, out);
+}
+
+/**
+ * ORT's add depends on the code pair only: one table over all 65,536 pairs, as fma32 is too slow per element. At
+ * 1.5-2 ms to build, a table is kept per parameter set (an executor adds with the same grids batch after batch).
+ */
+const ortTables = new Map<string, Int16Array>();
+const ORT_TABLES_KEPT = 64;
+
+function ortTable(rA: number, rB: number, fixed: number, typeMin: number, typeMax: number, qmin: number,
+  qmax: number): Int16Array {
+  const n = typeMax - typeMin + 1;
+  const table = new Int16Array(n * n);
+  for (let qb = typeMin; qb <= typeMax; qb++) {
+    const tb = fma32(qb, rB, fixed);
+    for (let qa = typeMin; qa <= typeMax; qa++) {
+      // cvtps2dq (ties to even; a |v| beyond 2^51 is far outside the clamp either way), then the saturating packs
+      // to the code type and the clamp. The clamps nest: [qmin, qmax] lies inside the type's range.
+      const y = fma32(qa, rA, tb) + ROUND_MAGIC - ROUND_MAGIC;
+      table[(qa - typeMin) * n + qb - typeMin] = y < qmin ? qmin : y > qmax ? qmax : y;
+    }
   }
+  return table;
+}
+
+/** out[i] = table[(a[i] − offset) · n + b[i] − offset]: a function of its own so the loop is compiled as such. */
+function gatherPairs(a: ActivationCodes, b: ActivationCodes, table: Int16Array, offset: number, n: number,
+  out: ActivationCodes): void {
+  for (let i = 0; i < out.length; i++) out[i] = table[(a[i] - offset) * n + b[i] - offset];
 }
 
 /** sum[i] = ta[a[i] − offset] + tb[b[i] − offset]: a function of its own so the loop is compiled as such. */

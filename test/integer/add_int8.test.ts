@@ -4,6 +4,7 @@ import * as ort from 'onnxruntime-node';
 import { addInt8 } from '../../src/integer/add_int8';
 import { QuantscopeArgumentError } from '../../src/errors';
 import { addTfliteRef } from '../reference/integer_ops_reference';
+import { mulberry32 } from '../support/random';
 import { buildModel, node, tensor } from './onnx_models';
 
 const quantCases = [
@@ -45,8 +46,18 @@ describe('addInt8 (TFLite)', () => {
   });
 });
 
+/**
+ * Seeded random scales in (0.001, 0.5] and zero points. The fixed part's fma (see addInt8) decides a code pair only
+ * now and then: without it 3 of these 30 sets (x 2 code types) differ from ORT, with it none does.
+ */
+function randomQuantCases(count: number): typeof quantCases {
+  const rand = mulberry32(7);
+  const operand = () => ({ scale: 0.001 + 0.499 * rand(), zeroPoint: Math.floor(256 * rand()) - 128 });
+  return Array.from({ length: count }, (_, k) => ({ name: `random set ${k}`, a: operand(), b: operand(), out: operand() }));
+}
+
 describe('addInt8 (onnxruntime) against com.microsoft.QLinearAdd', () => {
-  for (const c of quantCases) {
+  for (const c of [...quantCases, ...randomQuantCases(30)]) {
     for (const type of ['int8', 'uint8'] as const) {
       it(`gives ORT's codes on every pair of ${type} codes (${c.name})`, async () => {
         const shift = type === 'int8' ? 0 : 128;
@@ -76,10 +87,7 @@ describe('addInt8 (onnxruntime) against com.microsoft.QLinearAdd', () => {
           if (d !== 0) diff++;
           assert.ok(Math.abs(d) <= 1, `element ${i}: ${got[i]} vs ORT ${(y.data as Int8Array)[i]}`);
         }
-        // Documented difference: with scale ratios 500:1 ORT's AMD64 QLinearAdd kernel (not MLAS's SSE2 formula
-        // reproduced here) rounds 21 (int8) / 31 (uint8) of the 65,536 code pairs one code apart. Elsewhere: exact.
-        const pinned = c.name === 'very different scales' ? (type === 'int8' ? 21 : 31) : 0;
-        assert.equal(diff, pinned);
+        assert.equal(diff, 0);
       });
     }
   }

@@ -87,13 +87,31 @@ export function tfliteAddSupported(a: TensorQParams, b: TensorQParams, out: Tens
   return 2 * Math.max(Math.fround(a.scale), Math.fround(b.scale)) / (2 ** 20 * Math.fround(out.scale)) < 1;
 }
 
-/** Elementwise add with rescale through src/integer's addInt8 (TFLite's ADD or ORT's QLinearAdd), broadcasting. */
+/**
+ * Elementwise add with rescale through src/integer's addInt8 (TFLite's ADD or ORT's QLinearAdd), broadcasting.
+ * Under 'onnxruntime' the add runs on uint8 codes (int8 + 128, zero points + 128), as ORT runs the QDQ export
+ * (see exportQdqOnnx): QLinearAdd folds the zero points into a float offset, so the shift changes its rounding.
+ */
 export function addCodes(node: string, a: Codes, b: Codes, out: TensorQParams, profile: IntegerProfile): Codes {
   const shape = broadcastShape(node, a.shape, b.shape);
   const x = broadcastCodes(a, shape);
   const y = broadcastCodes(b, shape);
-  const data = addInt8(x.data as Int8Array, x.qp, y.data as Int8Array, y.qp, out, { profile }) as Int8Array;
+  if (profile !== 'onnxruntime') {
+    const data = addInt8(x.data as Int8Array, x.qp, y.data as Int8Array, y.qp, out, { profile }) as Int8Array;
+    return { data, shape, qp: out };
+  }
+  const shifted = (qp: TensorQParams) => ({ scale: qp.scale, zeroPoint: qp.zeroPoint + 128 });
+  const sum = addInt8(toUint8(x.data), shifted(x.qp), toUint8(y.data), shifted(y.qp), shifted(out), { profile });
+  const data = newCodes(out, sum.length);
+  for (let i = 0; i < sum.length; i++) data[i] = sum[i] - 128;
   return { data, shape, qp: out };
+}
+
+/** int8 codes + 128 as uint8 (plain loop: a mapping `Uint8Array.from` is an order of magnitude slower). */
+function toUint8(codes: Codes['data']): Uint8Array {
+  const u = new Uint8Array(codes.length);
+  for (let i = 0; i < u.length; i++) u[i] = codes[i] + 128;
+  return u;
 }
 
 /**
