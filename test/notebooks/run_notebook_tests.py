@@ -55,7 +55,7 @@ EXPECTED = {
                                                 "control (FP16 fine-tuning, then PTQ)", "INT4 per-tensor weights after QAT"]},
     "07_best_practices": {"mime": [mime("progress")],
                           "text": ["Quantization doctor: efficientnet", "recommended:", "ONNX Runtime", "same top-1 class on",
-                                   "integer executor"]},
+                                   "integer executor", "integer executor vs ONNX Runtime: 0 of"]},
     "08_bring_your_own_model": {"mime": [mime("progress")],
                                 "text": ["resnet (tfjs-layers)", "torch_jit (onnx)", "between Quantscope and ONNX Runtime",
                                          "'mobilenet_v2'?", "did you mean 'block1_conv1'", "expected images of 16x16"]},
