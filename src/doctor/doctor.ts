@@ -3,6 +3,7 @@ import { compareCalibrations, standardCalibrationMethods, type CalibrationRow } 
 import { layerwiseError } from '../analysis/layerwise';
 import { compareSchemes, planFootprint, standardSchemes, type SchemeRow } from '../analysis/schemes';
 import { layerSensitivity, type SensitivityRow } from '../analysis/sensitivity';
+import type { StreamingHistogram } from '../calibration/histogram';
 import { firstImages } from '../data/fashion_mnist';
 import { correctBiasAnalytically, correctBiasEmpirically } from '../fixes/bias_correction';
 import { absorbHighBias } from '../fixes/high_bias_absorption';
@@ -60,6 +61,11 @@ export interface DoctorOptions {
   readonly budget?: AccuracyBudget;
   /** The precision of layers the mixed-precision step keeps out of int8 ('float' by default). */
   readonly higher?: Exclude<LayerPrecision, 'int8'>;
+  /**
+   * The activation histograms of `graph` on `data.calibration`, when they are already collected (a session passes
+   * its own); collected here otherwise.
+   */
+  readonly histograms?: ReadonlyMap<string, StreamingHistogram>;
   readonly progress?: ProgressFactory;
 }
 
@@ -97,7 +103,7 @@ export function doctor(graph: Graph, data: SessionData, options: DoctorOptions =
   let step = 0;
   const advance = () => bar?.update(++step);
 
-  const histograms = calibrateImages(graph, data.calibration);
+  const histograms = options.histograms ?? calibrateImages(graph, data.calibration);
   advance();
   const floatAccuracy = planAccuracy(graph, null, evaluation);
   const target = budgetTarget(budget, floatAccuracy);

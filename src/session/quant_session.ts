@@ -360,9 +360,9 @@ export class QuantSession {
     };
   }
 
-  /** The quantization doctor on this session's model and data (see `doctor`); displays its findings. */
-  doctor(options: Omit<DoctorOptions, 'progress'> = {}): DoctorDisplay {
-    return doctorDisplay(doctor(this.graph, this.data, { ...options, progress: this.options.progress }));
+  /** The quantization doctor on this session's model, data and histograms (see `doctor`); displays its findings. */
+  doctor(options: Omit<DoctorOptions, 'progress' | 'histograms'> = {}): DoctorDisplay {
+    return doctorDisplay(doctor(this.graph, this.data, { ...options, histograms: this.histograms(), progress: this.options.progress }));
   }
 
   private get batchSize(): number {

@@ -7,6 +7,8 @@ import { planAccuracy } from '../../src/analysis/accuracy';
 import type { ImageSet } from '../../src/data/fashion_mnist';
 import { doctor } from '../../src/doctor/doctor';
 import { doctorDisplay, writeDoctorReport } from '../../src/doctor/doctor_report';
+import { calibrateImages } from '../../src/quant/calibrate_graph';
+import { quantSession } from '../../src/session/quant_session';
 import { JUPYTER_DISPLAY } from '../../src/views/display';
 import { useBackend } from '../support/backends';
 import { outlierMlp } from '../support/tiny_mlp';
@@ -67,6 +69,20 @@ test('an unreachable budget is reported as such, with the most accurate configur
   assert.match(report.findings[report.findings.length - 1].finding, /NO configuration met the budget of >= 100\.00%/);
   assert.match(report.findings.find((f) => f.step === 'mixed precision')!.finding, /was not met even with/);
   assert.ok(planAccuracy(graph, null, data.evaluation) === 1);
+});
+
+test('the doctor works from histograms it is given: a session passes its own instead of calibrating again', async () => {
+  await useBackend('cpu');
+  const { graph, images } = outlierMlp(7, 600, 'fc<1>', 'every channel');
+  const data = split(images, 200);
+  const histograms = calibrateImages(graph, data.calibration);
+  assert.deepEqual(doctor(graph, data, { budget: { points: 2 }, histograms }), doctor(graph, data, { budget: { points: 2 } }));
+  // Histograms without the layer's tensor: the doctor uses them, and the missing range names the tensor.
+  const partial = new Map([...histograms].filter(([name]) => name !== 'fc<1>'));
+  assert.throws(() => doctor(graph, data, { histograms: partial }), /fc<1>/);
+  const session = quantSession(graph, data);
+  const viaSession = session.doctor({ budget: { points: 2 } }).report;
+  assert.deepEqual(viaSession, doctor(graph, data, { budget: { points: 2 }, histograms: session.histograms() }));
 });
 
 test('a model with no quantizable layer is a clear error', () => {
