@@ -49,14 +49,22 @@ export function runDepthwise(ctx: Context, job: WasmConvJob, epilogue: WasmEpilo
   const zp = unsigned ? job.zeroPoint - 128 : job.zeroPoint;
   const biasView = new Int32Array(wasm.memory.buffer, bias, cp);
   biasView.fill(0);
+  // |acc| <= |bias| + 255 · Σ|w| per channel (|x − zp| <= 255 for int8 and uint8 codes alike), exact in doubles.
+  let bound = 0;
   for (let ch = 0; ch < c; ch++) {
     let sum = 0;
-    for (let t = 0; t < kh * kw; t++) sum += f[t * c + ch];
-    biasView[ch] = ((job.bias ? job.bias[ch] : 0) - zp * sum) | 0;
+    let abs = 0;
+    for (let t = 0; t < kh * kw; t++) {
+      sum += f[t * c + ch];
+      abs += Math.abs(f[t * c + ch]);
+    }
+    const b = job.bias ? job.bias[ch] : 0;
+    biasView[ch] = (b - zp * sum) | 0;
+    bound = Math.max(bound, Math.abs(b) + 255 * abs);
   }
   const kernel = (first: number, count: number, outAt: number) =>
     wasm.depthwise(staged, pix + 4 * first, count, taps, ntp, cb, weights, bias, outAt);
-  if (epilogue) return chunkedEpilogue(ctx, epilogue, pixels, pixCount, c, cp, end, kernel);
+  if (epilogue) return chunkedEpilogue(ctx, epilogue, pixels, pixCount, c, cp, end, bound, kernel);
   kernel(0, pixCount, out);
   return readOutput(wasm, out, pixels, c, cp, job.out);
 }

@@ -49,11 +49,12 @@ export function requantizeArray(ctx: Context, requantizer: Requantizer, acc: Int
 
 /**
  * Runs `kernel(pixOffset, count, outAt)` over pixel chunks (multiples of 4) into one chunk buffer and requantizes
- * each chunk into the codes region, then copies the codes out, dropping the padding channels.
+ * each chunk into the codes region, then copies the codes out, dropping the padding channels. `bound` bounds the
+ * accumulators' magnitudes (Infinity when unknown).
  */
 export function chunkedEpilogue(ctx: Context, epilogue: WasmEpilogue, pixels: number, pixCount: number, channels: number,
-  paddedChannels: number, regionsEnd: number, kernel: (first: number, count: number, outAt: number) => void):
-  WasmEpilogue['codes'] {
+  paddedChannels: number, regionsEnd: number, bound: number,
+  kernel: (first: number, count: number, outAt: number) => void): WasmEpilogue['codes'] {
   const requantizer = ctx.requantizer!;
   const plan = epilogue.plan(paddedChannels);
   const width = codeWidth(epilogue.codes);
@@ -66,7 +67,7 @@ export function chunkedEpilogue(ctx: Context, epilogue: WasmEpilogue, pixels: nu
   for (let first = 0; first < pixCount; first += chunk) {
     const count = Math.min(chunk, pixCount - first);
     kernel(first, count, acc);
-    requantizer.run(plan, acc, codes + first * paddedChannels * bytes, count * paddedChannels, width, table);
+    requantizer.run(plan, acc, codes + first * paddedChannels * bytes, count * paddedChannels, width, table, bound);
   }
   const out = epilogue.codes;
   const Type = out.constructor as new (buffer: ArrayBuffer, offset: number, length: number) => typeof out;
@@ -202,7 +203,8 @@ export function runConv(ctx: Context, job: WasmConvJob, epilogue: WasmEpilogue |
   if (job.bias) biasView.set(job.bias);
   const kernel = (first: number, count: number, outAt: number) =>
     wasm.conv(staged, pix + 4 * first, count, taps, ntaps, cp / 4, weights, ocb, bias, outAt);
-  if (epilogue) return chunkedEpilogue(ctx, epilogue, pixels, pixCount, oc, ocb * 8, end, kernel);
+  // No accumulator bound: a conv's sums over taps × channels are rarely under the 2^21 that would pay for one.
+  if (epilogue) return chunkedEpilogue(ctx, epilogue, pixels, pixCount, oc, ocb * 8, end, Infinity, kernel);
   kernel(0, pixCount, out);
   return readOutput(wasm, out, pixels, oc, ocb * 8, job.out);
 }

@@ -77,24 +77,26 @@ describe('requantized int8 kernels', () => {
     });
 
     for (const multiplier of [1, 2]) {
-      it(`depthwiseConv2dInt8Requantized (multiplier ${multiplier}) equals requantize(depthwiseConv2dInt8): ${c.name}`,
-        () => {
+      it(`depthwiseConv2dInt8Requantized (multiplier ${multiplier}) equals requantize(depthwiseConv2dInt8), with `
+        + `accumulators bounded under 2^21 (TFLite's short path) and beyond: ${c.name}`, () => {
           const x = inputFor(c, 41);
           const ch = c.shape[3] * multiplier;
           const wShape = [c.kernel[0], c.kernel[1], c.shape[3], multiplier];
           const w = randomCodes(Int8Array, 42, wShape.reduce((a, b) => a * b, 1), -128, 127);
-          const bias = randomInt32(43, ch, -100000, 100000);
-          const geometry = { strides: c.strides, dilations: c.dilations, padding: c.padding, bias };
-          const acc = depthwiseConv2dInt8(x, c.shape, c.zp, w, wShape, { ...geometry, engine: 'js' });
-          const wasmAcc = depthwiseConv2dInt8(x, c.shape, c.zp, w, wShape, { ...geometry, engine: 'wasm' });
-          assert.equal(firstDifference(wasmAcc.values, acc.values), -1, 'wasm accumulators');
-          for (const profile of PROFILES) {
-            for (const wide of [false, true]) {
-              const params = paramsFor(profile, ch, 44, wide);
-              const want = requantizeReference(acc.values, params);
-              const got = depthwiseConv2dInt8Requantized(x, c.shape, c.zp, w, wShape, params, geometry);
-              assert.deepEqual(got.shape, acc.shape);
-              assert.equal(firstDifference(got.values, want), -1, `${profile} wide ${wide}`);
+          for (const span of [100_000, 2 ** 30]) {
+            const bias = randomInt32(43, ch, -span, span);
+            const geometry = { strides: c.strides, dilations: c.dilations, padding: c.padding, bias };
+            const acc = depthwiseConv2dInt8(x, c.shape, c.zp, w, wShape, { ...geometry, engine: 'js' });
+            const wasmAcc = depthwiseConv2dInt8(x, c.shape, c.zp, w, wShape, { ...geometry, engine: 'wasm' });
+            assert.equal(firstDifference(wasmAcc.values, acc.values), -1, 'wasm accumulators');
+            for (const profile of PROFILES) {
+              for (const wide of [false, true]) {
+                const params = paramsFor(profile, ch, 44, wide);
+                const want = requantizeReference(acc.values, params);
+                const got = depthwiseConv2dInt8Requantized(x, c.shape, c.zp, w, wShape, params, geometry);
+                assert.deepEqual(got.shape, acc.shape);
+                assert.equal(firstDifference(got.values, want), -1, `${profile} wide ${wide} bias span ${span}`);
+              }
             }
           }
         });
