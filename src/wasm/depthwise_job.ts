@@ -1,12 +1,14 @@
 import type { WasmConvJob, WasmEpilogue } from './integer_kernels';
 import {
-  chunkedEpilogue, layout, readOutput, roundUp, windowTables, type Context, type IntegerConvExports,
+  chunkedEpilogue, copyCodes, layout, readOutput, roundUp, windowTables, type Context, type IntegerConvExports,
 } from './integer_jobs';
+import { fusedEpilogue, writeTable } from './requantize_kernels';
 
 /**
  * Depthwise: the input, padded with its zero point, is staged as int8 row pairs (stage_pairs) and the zero point is
  * folded into the bias, bias'_c = bias_c − zp · Σ_taps w_c (modulo 2^32, like the sums), so the kernel multiplies raw
- * codes. uint8 codes are staged as x − 128 with zero point zp − 128.
+ * codes. uint8 codes are staged as x − 128 with zero point zp − 128. int8 codes whose requantization the kernel can
+ * do itself (fusedEpilogue) never leave its registers as accumulators; the rest are requantized chunk by chunk.
  */
 export function runDepthwise(ctx: Context, job: WasmConvJob, epilogue: WasmEpilogue | null): WasmEpilogue['codes'] {
   const { wasm, ensure } = ctx;
@@ -62,8 +64,19 @@ export function runDepthwise(ctx: Context, job: WasmConvJob, epilogue: WasmEpilo
     biasView[ch] = (b - zp * sum) | 0;
     bound = Math.max(bound, Math.abs(b) + 255 * abs);
   }
+  const fused = epilogue?.codes instanceof Int8Array ? fusedEpilogue(epilogue.plan(cp), bound) : null;
+  if (epilogue && fused) {
+    const plan = epilogue.plan(cp);
+    const regions = layout([pixCount * cp + 16, plan.table.byteLength, 128], end);
+    const [codes, table, scratch] = regions.offsets;
+    ensure(regions.end);
+    writeTable(wasm.memory, plan, table);
+    wasm.depthwise(staged, pix, pixCount, taps, ntp, cb, weights, bias, codes, fused.mode, table, fused.stride, fused.lo,
+      fused.hi, fused.zp, scratch);
+    return copyCodes(ctx, codes, epilogue.codes, pixels, c, cp);
+  }
   const kernel = (first: number, count: number, outAt: number) =>
-    wasm.depthwise(staged, pix + 4 * first, count, taps, ntp, cb, weights, bias, outAt);
+    wasm.depthwise(staged, pix + 4 * first, count, taps, ntp, cb, weights, bias, outAt, 0, 0, 0, 0, 0, 0, 0);
   if (epilogue) return chunkedEpilogue(ctx, epilogue, pixels, pixCount, c, cp, end, bound, kernel);
   kernel(0, pixCount, out);
   return readOutput(wasm, out, pixels, c, cp, job.out);

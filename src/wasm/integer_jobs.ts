@@ -18,7 +18,8 @@ export interface IntegerConvExports {
   stage_pairs(src: number, dst: number, rows: number, hp: number, wp: number, c: number, cb: number, dh: number,
     flip: number): void;
   depthwise(input: number, pix: number, npix: number, taps: number, ntp: number, cb: number, w: number, bias: number,
-    out: number): void;
+    out: number, mode: number, table: number, tableStride: number, lo: number, hi: number, zp: number,
+    scratch: number): void;
 }
 
 /** Accumulators requantized per chunk: about this many bytes, so a chunk is still in L2 when the epilogue reads it. */
@@ -69,7 +70,12 @@ export function chunkedEpilogue(ctx: Context, epilogue: WasmEpilogue, pixels: nu
     kernel(first, count, acc);
     requantizer.run(plan, acc, codes + first * paddedChannels * bytes, count * paddedChannels, width, table, bound);
   }
-  const out = epilogue.codes;
+  return copyCodes(ctx, codes, epilogue.codes, pixels, channels, paddedChannels);
+}
+
+/** Copies [pixels][channels] codes out of a [pixels][paddedChannels] region at `codes` into `out`. */
+export function copyCodes(ctx: Context, codes: number, out: WasmEpilogue['codes'], pixels: number, channels: number,
+  paddedChannels: number): WasmEpilogue['codes'] {
   const Type = out.constructor as new (buffer: ArrayBuffer, offset: number, length: number) => typeof out;
   const view = new Type(ctx.wasm.memory.buffer, codes, pixels * paddedChannels);
   if (channels === paddedChannels) {

@@ -154,6 +154,30 @@ interface Exports {
     hi: number, zp: number, kind: number): void;
 }
 
+/**
+ * How the depthwise kernel takes a plan as its own epilogue (src/wasm/integer_conv.wat), or null where it cannot:
+ * MLAS's loop (mode 1) and TFLite's short path (mode 2, accumulators under 2^21 in magnitude, no left shift), over a
+ * table whose lanes are the channels (lcm(channels, 4) = channels, a multiple of 8). `stride` is the table's bytes per
+ * 8 channels; lo, hi and zp are the loops' clamp arguments (for MLAS the float32 bounds' bits).
+ */
+export function fusedEpilogue(plan: RequantizePlan, bound: number):
+  { mode: 1 | 2; stride: number; lo: number; hi: number; zp: number } | null {
+  if (plan.loop === 'ort') {
+    const bits = new Int32Array(new Float32Array([plan.lo, plan.hi]).buffer);
+    return { mode: 1, stride: 32, lo: bits[0], hi: bits[1], zp: 0x4b400000 - plan.zeroPoint };
+  }
+  if (plan.loop === 'tflite' && !plan.left && bound < 2 ** 21) {
+    return { mode: 2, stride: 2 * TFLITE_BLOCK, lo: plan.lo, hi: plan.hi, zp: plan.zeroPoint };
+  }
+  return null;
+}
+
+/** Copies the plan's table into `memory` at `at`. */
+export function writeTable(memory: WebAssembly.Memory, plan: RequantizePlan, at: number): void {
+  new Uint8Array(memory.buffer, at, plan.table.byteLength)
+    .set(new Uint8Array(plan.table.buffer, plan.table.byteOffset, plan.table.byteLength));
+}
+
 /** The epilogue loops bound to one memory. */
 export interface Requantizer {
   /** Bytes {@link run} needs at `tableAt` for the plan's table (a multiple of 16). */
@@ -188,8 +212,7 @@ export function bindRequantizer(memory: WebAssembly.Memory): Requantizer | null 
     tableBytes,
     run(plan, src, dst, count, width, tableAt, bound = Infinity) {
       if (count === 0) return;
-      new Uint8Array(memory.buffer, tableAt, plan.table.byteLength)
-        .set(new Uint8Array(plan.table.buffer, plan.table.byteOffset, plan.table.byteLength));
+      writeTable(memory, plan, tableAt);
       const blocks = Math.ceil(count / 4);
       switch (plan.loop) {
         case 'tflite':
