@@ -5,10 +5,11 @@ import {
 import { fusedEpilogue, writeTable } from './requantize_kernels';
 
 /**
- * Depthwise: the input, padded with its zero point, is staged as int8 row pairs (stage_pairs) and the zero point is
- * folded into the bias, bias'_c = bias_c − zp · Σ_taps w_c (modulo 2^32, like the sums), so the kernel multiplies raw
- * codes. uint8 codes are staged as x − 128 with zero point zp − 128. int8 codes whose requantization the kernel can
- * do itself (fusedEpilogue) never leave its registers as accumulators; the rest are requantized chunk by chunk.
+ * Depthwise: the input is copied in padded with its zero point, and the zero point is folded into the bias,
+ * bias'_c = bias_c − zp · Σ_taps w_c (modulo 2^32, like the sums), so the kernel multiplies raw codes, pairing rows
+ * as it loads them. uint8 codes are flipped to x − 128 with zero point zp − 128. int8 codes whose requantization the
+ * kernel can do itself (fusedEpilogue) never leave its registers as accumulators; the rest are requantized chunk by
+ * chunk.
  */
 export function runDepthwise(ctx: Context, job: WasmConvJob, epilogue: WasmEpilogue | null): WasmEpilogue['codes'] {
   const { wasm, ensure } = ctx;
@@ -25,16 +26,17 @@ export function runDepthwise(ctx: Context, job: WasmConvJob, epilogue: WasmEpilo
   const pixels = g.batch * g.outHeight * g.outWidth;
   const pixCount = roundUp(pixels, 4);
   const rows = g.batch * hp;
+  const pair = g.dilationHeight * wp * c; // bytes from a tap pair's first row to its second
+  // The kernel reads up to 7 bytes past a pixel's channels and, for an odd kernel height, a row pair past the end.
   const { offsets, end } = layout([
-    rows * wp * c + 16, rows * wp * cp * 2, pixCount * 4, ntp * 4, ntp * cp * 4, cp * 4,
-    epilogue ? 0 : pixCount * cp * 4,
+    rows * wp * c + pair + 16, pixCount * 4, ntp * 4, ntp * cp * 4, cp * 4, epilogue ? 0 : pixCount * cp * 4,
   ]);
-  const [padded, staged, pix, taps, weights, bias, out] = offsets;
+  const [padded, pix, taps, weights, bias, out] = offsets;
   ensure(end);
   const unsigned = !(job.input instanceof Int8Array);
   padInput(wasm, job, padded, hp, wp);
-  wasm.stage_pairs(padded, staged, rows, hp, wp, c, cb, g.dilationHeight, unsigned ? 1 : 0);
-  windowTables(wasm, g, cp * 2, pix, pixCount, taps, 2);
+  if (unsigned) wasm.flip(padded, rows * wp * c);
+  windowTables(wasm, g, c, pix, pixCount, taps, 2);
   // Weights [tap pair][block][8 channels][2]: (w[2j][kx][ch], w[2j + 1][kx][ch]), zero past the kernel and channels.
   const packed = new Int16Array(wasm.memory.buffer, weights, ntp * cp * 2);
   packed.fill(0);
@@ -71,12 +73,12 @@ export function runDepthwise(ctx: Context, job: WasmConvJob, epilogue: WasmEpilo
     const [codes, table, scratch] = regions.offsets;
     ensure(regions.end);
     writeTable(wasm.memory, plan, table);
-    wasm.depthwise(staged, pix, pixCount, taps, ntp, cb, weights, bias, codes, fused.mode, table, fused.stride, fused.lo,
-      fused.hi, fused.zp, scratch);
+    wasm.depthwise(padded, pix, pixCount, taps, ntp, pair, cb, weights, bias, codes, fused.mode, table, fused.stride,
+      fused.lo, fused.hi, fused.zp, scratch);
     return copyCodes(ctx, codes, epilogue.codes, pixels, c, cp);
   }
   const kernel = (first: number, count: number, outAt: number) =>
-    wasm.depthwise(staged, pix + 4 * first, count, taps, ntp, cb, weights, bias, outAt, 0, 0, 0, 0, 0, 0, 0);
+    wasm.depthwise(padded, pix + 4 * first, count, taps, ntp, pair, cb, weights, bias, outAt, 0, 0, 0, 0, 0, 0, 0);
   if (epilogue) return chunkedEpilogue(ctx, epilogue, pixels, pixCount, c, cp, end, bound, kernel);
   kernel(0, pixCount, out);
   return readOutput(wasm, out, pixels, c, cp, job.out);

@@ -15,10 +15,9 @@ export interface IntegerConvExports {
   stage(src: number, dst: number, pixels: number, c: number, stride: number, zp: number, signed: number): void;
   conv(input: number, pix: number, npix: number, taps: number, ntaps: number, quads: number, w: number, ocb: number,
     bias: number, out: number): void;
-  stage_pairs(src: number, dst: number, rows: number, hp: number, wp: number, c: number, cb: number, dh: number,
-    flip: number): void;
-  depthwise(input: number, pix: number, npix: number, taps: number, ntp: number, cb: number, w: number, bias: number,
-    out: number, mode: number, table: number, tableStride: number, lo: number, hi: number, zp: number,
+  flip(at: number, bytes: number): void;
+  depthwise(input: number, pix: number, npix: number, taps: number, ntp: number, pair: number, cb: number, w: number,
+    bias: number, out: number, mode: number, table: number, tableStride: number, lo: number, hi: number, zp: number,
     scratch: number): void;
 }
 
@@ -129,7 +128,7 @@ export function stageInput(wasm: IntegerConvExports, job: WasmConvJob, paddedCha
 
 /**
  * Byte offsets of every output pixel's window origin and of every tap, in a staged buffer of `pixelBytes` per pixel.
- * `rowStep` 2 lists one tap per pair of kernel rows (the depthwise row-pair layout): rows 0, 2, 4, ...
+ * `rowStep` 2 lists one tap per pair of kernel rows (the depthwise kernel pairs rows as it loads): rows 0, 2, 4, ...
  */
 export function windowTables(wasm: IntegerConvExports, g: WindowGeometry, pixelBytes: number, pix: number, pixCount: number,
   taps: number, rowStep: 1 | 2): void {
