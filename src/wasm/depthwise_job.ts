@@ -19,36 +19,34 @@ export function runDepthwise(ctx: Context, job: WasmConvJob, epilogue: WasmEpilo
   const cb = cp / 8;
   const kh = g.kernelHeight;
   const kw = g.kernelWidth;
-  const pairs = Math.ceil(kh / 2);
-  const ntp = pairs * kw;
+  const ntaps = kh * kw;
+  const ntp = Math.ceil(ntaps / 2); // the kernel takes taps two at a time, in row-major order
   const hp = g.inHeight + g.padTop + g.padBottom;
   const wp = g.inWidth + g.padLeft + g.padRight;
   const pixels = g.batch * g.outHeight * g.outWidth;
   const pixCount = roundUp(pixels, 4);
   const rows = g.batch * hp;
-  const pair = g.dilationHeight * wp * c; // bytes from a tap pair's first row to its second
-  // The kernel reads up to 7 bytes past a pixel's channels and, for an odd kernel height, a row pair past the end.
+  // The kernel reads up to 7 bytes past a pixel's channels (channel blocks of 8).
   const { offsets, end } = layout([
-    rows * wp * c + pair + 16, pixCount * 4, ntp * 4, ntp * cp * 4, cp * 4, epilogue ? 0 : pixCount * cp * 4,
+    rows * wp * c + 16, pixCount * 4, ntp * 8, ntp * cp * 4, cp * 4, epilogue ? 0 : pixCount * cp * 4,
   ]);
   const [padded, pix, taps, weights, bias, out] = offsets;
   ensure(end);
   const unsigned = !(job.input instanceof Int8Array);
   padInput(wasm, job, padded, hp, wp);
   if (unsigned) wasm.flip(padded, rows * wp * c);
-  windowTables(wasm, g, c, pix, pixCount, taps, 2);
-  // Weights [tap pair][block][8 channels][2]: (w[2j][kx][ch], w[2j + 1][kx][ch]), zero past the kernel and channels.
+  windowTables(wasm, g, c, pix, pixCount, taps);
+  // An odd tap count's last pair repeats its tap, whose second weight is zero.
+  const tapTable = new Int32Array(wasm.memory.buffer, taps, ntp * 2);
+  if (ntaps % 2) tapTable[ntaps] = tapTable[ntaps - 1];
+  // Weights [tap pair][block][8 channels][2]: (w[2j][ch], w[2j + 1][ch]) over the flattened taps, zero past the
+  // kernel and the channels.
   const packed = new Int16Array(wasm.memory.buffer, weights, ntp * cp * 2);
   packed.fill(0);
   const f = job.filter;
-  for (let j = 0; j < pairs; j++) {
-    for (let kx = 0; kx < kw; kx++) {
-      const base = (j * kw + kx) * cp * 2;
-      for (let e = 0; e < 2 && 2 * j + e < kh; e++) {
-        const src = ((2 * j + e) * kw + kx) * c;
-        for (let ch = 0; ch < c; ch++) packed[base + 2 * ch + e] = f[src + ch];
-      }
-    }
+  for (let t = 0; t < ntaps; t++) {
+    const base = (t >> 1) * cp * 2 + (t & 1);
+    for (let ch = 0; ch < c; ch++) packed[base + 2 * ch] = f[t * c + ch];
   }
   const zp = unsigned ? job.zeroPoint - 128 : job.zeroPoint;
   const biasView = new Int32Array(wasm.memory.buffer, bias, cp);
@@ -58,7 +56,7 @@ export function runDepthwise(ctx: Context, job: WasmConvJob, epilogue: WasmEpilo
   for (let ch = 0; ch < c; ch++) {
     let sum = 0;
     let abs = 0;
-    for (let t = 0; t < kh * kw; t++) {
+    for (let t = 0; t < ntaps; t++) {
       sum += f[t * c + ch];
       abs += Math.abs(f[t * c + ch]);
     }
@@ -73,12 +71,12 @@ export function runDepthwise(ctx: Context, job: WasmConvJob, epilogue: WasmEpilo
     const [codes, table, scratch] = regions.offsets;
     ensure(regions.end);
     writeTable(wasm.memory, plan, table);
-    wasm.depthwise(padded, pix, pixCount, taps, ntp, pair, cb, weights, bias, codes, fused.mode, table, fused.stride,
-      fused.lo, fused.hi, fused.zp, scratch);
+    wasm.depthwise(padded, pix, pixCount, taps, ntp, cb, weights, bias, codes, fused.mode, table, fused.stride, fused.lo,
+      fused.hi, fused.zp, scratch);
     return copyCodes(ctx, codes, epilogue.codes, pixels, c, cp);
   }
   const kernel = (first: number, count: number, outAt: number) =>
-    wasm.depthwise(padded, pix + 4 * first, count, taps, ntp, pair, cb, weights, bias, outAt, 0, 0, 0, 0, 0, 0, 0);
+    wasm.depthwise(padded, pix + 4 * first, count, taps, ntp, cb, weights, bias, outAt, 0, 0, 0, 0, 0, 0, 0);
   if (epilogue) return chunkedEpilogue(ctx, epilogue, pixels, pixCount, c, cp, end, bound, kernel);
   kernel(0, pixCount, out);
   return readOutput(wasm, out, pixels, c, cp, job.out);

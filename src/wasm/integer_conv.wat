@@ -174,23 +174,22 @@
         (local.set $p (i32.add (local.get $p) (i32.const 16)))
         (br $block))))
 
-  ;; Depthwise convolution over the padded int8 input [rows][wp][c], four output pixels by eight channels at a time:
-  ;; for every tap pair (two vertical taps, rows r and r + dh, $pair bytes apart), the two rows' 8 channels are
-  ;; sign-extended and interleaved, (x[r][c], x[r+dh][c]), so i32x4.dot_i16x8_s with the weights
-  ;; (w[ky][kx][c], w[ky+1][kx][c]) adds both products of four channels at once. Operands are raw int8 codes (the
-  ;; zero point is folded into the bias by the caller: Σ (x − zp) · w = Σ x · w − zp · Σ w), so a lane of one dot is at
-  ;; most 2 · 128 · 128 = 32768 in magnitude; the int32 sums wrap modulo 2^32 like the runtimes'. Channel blocks past
-  ;; c, and the second row of an odd kernel height's last pair, read whatever lies there: their weights are zero.
+  ;; Depthwise convolution over the padded int8 input [rows][wp][c], four output pixels by eight channels at a time,
+  ;; the kernel's taps two at a time: the two taps' 8 channels are sign-extended and interleaved, (x[t][c], x[t'][c]),
+  ;; so i32x4.dot_i16x8_s with the weights (w[t][c], w[t'][c]) adds both products of four channels at once. Operands
+  ;; are raw int8 codes (the zero point is folded into the bias by the caller: Σ (x − zp) · w = Σ x · w − zp · Σ w),
+  ;; so a lane of one dot is at most 2 · 128 · 128 = 32768 in magnitude; the int32 sums wrap modulo 2^32 like the
+  ;; runtimes'. Channel blocks past c read the next pixel's bytes: their weights are zero.
   ;;   $in     the padded input; $pix, $npix (a multiple of 4) as for "conv"
-  ;;   $taps   i32 byte offsets of the $ntp tap pairs; an odd kernel height's last pair has zero second weights
+  ;;   $taps   i32 byte offsets of the $ntp tap pairs, two per pair; an odd tap count's last pair repeats its tap
+  ;;           with a zero second weight
   ;;   $w      int16 weights [tap pair][$cb][8 channels][2]; $bias int32 [$cb · 8]; $out int32 [$npix][$cb · 8]
   ;; With $mode 1 (MLAS) or 2 (TFLite, accumulators under 2^21) the accumulators are requantized in place of being
   ;; stored, and $out receives int8 codes [$npix][$cb · 8]: $qt the plan's table ($qstride bytes per 8 channels), $lo
   ;; $hi $zp the loop's clamp arguments, $scratch 128 bytes.
   (func (export "depthwise") (param $in i32) (param $pix i32) (param $npix i32) (param $taps i32) (param $ntp i32)
-                             (param $pair i32) (param $cb i32) (param $w i32) (param $bias i32) (param $out i32)
-                             (param $mode i32) (param $qt i32) (param $qstride i32) (param $lo i32) (param $hi i32)
-                             (param $zp i32)
+                             (param $cb i32) (param $w i32) (param $bias i32) (param $out i32) (param $mode i32)
+                             (param $qt i32) (param $qstride i32) (param $lo i32) (param $hi i32) (param $zp i32)
                              (param $scratch i32)
     (local $tb i32) (local $k i32) (local $crow i32)
     (local $r v128) (local $prev v128) (local $f0 v128) (local $f1 v128) (local $lov v128) (local $hiv v128)
@@ -202,7 +201,7 @@
     (local $l0 v128) (local $h0 v128) (local $l1 v128) (local $h1 v128)
     (local $l2 v128) (local $h2 v128) (local $l3 v128) (local $h3 v128)
     (local.set $pend (i32.add (local.get $pix) (i32.shl (local.get $npix) (i32.const 2))))
-    (local.set $tend (i32.add (local.get $taps) (i32.shl (local.get $ntp) (i32.const 2))))
+    (local.set $tend (i32.add (local.get $taps) (i32.shl (local.get $ntp) (i32.const 3))))
     (local.set $wstride (i32.shl (local.get $cb) (i32.const 5)))
     (local.set $rowbytes (i32.shl (local.get $cb) (i32.const 5)))
     (local.set $crow (i32.shl (local.get $cb) (i32.const 3)))
@@ -235,7 +234,7 @@
             (local.set $wp (i32.add (local.get $w) (i32.shl (local.get $b) (i32.const 5))))
             (loop $tap
               (local.set $off (i32.add (i32.load (local.get $tp)) (local.get $boff)))
-              (local.set $off2 (i32.add (local.get $off) (local.get $pair)))
+              (local.set $off2 (i32.add (i32.load offset=4 (local.get $tp)) (local.get $boff)))
               (local.set $wl (v128.load (local.get $wp)))
               (local.set $wh (v128.load offset=16 (local.get $wp)))
               (local.set $x (v128.load8x8_s (i32.add (local.get $p0) (local.get $off))))
@@ -263,7 +262,7 @@
               (local.set $h3 (i32x4.add (local.get $h3) (i32x4.dot_i16x8_s
                 (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (local.get $x) (local.get $y)) (local.get $wh))))
               (local.set $wp (i32.add (local.get $wp) (local.get $wstride)))
-              (br_if $tap (i32.lt_u (local.tee $tp (i32.add (local.get $tp) (i32.const 4))) (local.get $tend))))
+              (br_if $tap (i32.lt_u (local.tee $tp (i32.add (local.get $tp) (i32.const 8))) (local.get $tend))))
             (if (local.get $mode)
               (then
                 ;; Each pixel's 8 accumulators, back from $scratch into $l0 (channels b·8..b·8+3) and $h0 (the next

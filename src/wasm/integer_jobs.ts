@@ -16,8 +16,8 @@ export interface IntegerConvExports {
   conv(input: number, pix: number, npix: number, taps: number, ntaps: number, quads: number, w: number, ocb: number,
     bias: number, out: number): void;
   flip(at: number, bytes: number): void;
-  depthwise(input: number, pix: number, npix: number, taps: number, ntp: number, pair: number, cb: number, w: number,
-    bias: number, out: number, mode: number, table: number, tableStride: number, lo: number, hi: number, zp: number,
+  depthwise(input: number, pix: number, npix: number, taps: number, ntp: number, cb: number, w: number, bias: number,
+    out: number, mode: number, table: number, tableStride: number, lo: number, hi: number, zp: number,
     scratch: number): void;
 }
 
@@ -127,11 +127,11 @@ export function stageInput(wasm: IntegerConvExports, job: WasmConvJob, paddedCha
 }
 
 /**
- * Byte offsets of every output pixel's window origin and of every tap, in a staged buffer of `pixelBytes` per pixel.
- * `rowStep` 2 lists one tap per pair of kernel rows (the depthwise kernel pairs rows as it loads): rows 0, 2, 4, ...
+ * Byte offsets of every output pixel's window origin and of every tap (row-major), in a staged buffer of `pixelBytes`
+ * per pixel.
  */
 export function windowTables(wasm: IntegerConvExports, g: WindowGeometry, pixelBytes: number, pix: number, pixCount: number,
-  taps: number, rowStep: 1 | 2): void {
+  taps: number): void {
   const hp = g.inHeight + g.padTop + g.padBottom;
   const wp = g.inWidth + g.padLeft + g.padRight;
   const pixTable = new Int32Array(wasm.memory.buffer, pix, pixCount);
@@ -143,9 +143,9 @@ export function windowTables(wasm: IntegerConvExports, g: WindowGeometry, pixelB
     }
   }
   for (; i < pixCount; i++) pixTable[i] = pixTable[i - 1]; // padding pixels repeat the last one
-  const tapTable = new Int32Array(wasm.memory.buffer, taps, Math.ceil(g.kernelHeight / rowStep) * g.kernelWidth);
+  const tapTable = new Int32Array(wasm.memory.buffer, taps, g.kernelHeight * g.kernelWidth);
   let t = 0;
-  for (let ky = 0; ky < g.kernelHeight; ky += rowStep) {
+  for (let ky = 0; ky < g.kernelHeight; ky++) {
     for (let kx = 0; kx < g.kernelWidth; kx++) {
       tapTable[t++] = (ky * g.dilationHeight * wp + kx * g.dilationWidth) * pixelBytes;
     }
@@ -185,7 +185,7 @@ export function runConv(ctx: Context, job: WasmConvJob, epilogue: WasmEpilogue |
   const [raw, staged, pix, taps, weights, bias, out] = offsets;
   ensure(end);
   stageInput(wasm, job, cp, raw, staged);
-  windowTables(wasm, g, cp * 2, pix, pixCount, taps, 1);
+  windowTables(wasm, g, cp * 2, pix, pixCount, taps);
   // Weights [ob][tap][quad][pair][8 oc][2]: see the .wat.
   const packed = new Int16Array(wasm.memory.buffer, weights, ocb * ntaps * cp * 8);
   packed.fill(0);
