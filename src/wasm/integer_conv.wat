@@ -162,64 +162,52 @@
         (local.set $pb (i32.add (local.get $pb) (i32.const 16)))
         (br $pixel_block))))
 
-  ;; Builds the depthwise kernel's input: for every padded pixel of every row r, blocks of 8 channels whose 16 bytes
-  ;; interleave row r with row r + $dh of the same image, channel by channel: (x[r][c], x[r+dh][c]) for c = 0..7. A
-  ;; row pair is then two vertical taps of one channel side by side, which is what i32x4.dot_i16x8_s sums.
-  ;;   $src    int8 codes [rows][$wp][$c] (padding already filled with the zero point), $rows = batch · $hp
-  ;;   $dst    [rows][$wp][$cb][16] bytes; rows past an image's end pair with themselves (only zero weights read them)
-  ;;   $flip   1 for uint8 codes: x − 128 (an xor of the sign bit) makes them int8; the caller shifts the zero point
-  ;; Channel blocks past $c read the next pixel's bytes; their weights are zero.
-  (func (export "stage_pairs") (param $src i32) (param $dst i32) (param $rows i32) (param $hp i32) (param $wp i32)
-                               (param $c i32) (param $cb i32) (param $dh i32) (param $flip i32)
-    (local $r i32) (local $y i32) (local $a i32) (local $b i32) (local $aend i32) (local $blk i32) (local $rowbytes i32)
-    (local $v v128) (local $sign v128)
-    (local.set $sign (select (v128.const i32x4 0x80808080 0x80808080 0x80808080 0x80808080) (v128.const i32x4 0 0 0 0)
-      (local.get $flip)))
-    (local.set $rowbytes (i32.mul (local.get $wp) (local.get $c)))
-    (block $rows_done
-      (loop $row
-        (br_if $rows_done (i32.ge_u (local.get $r) (local.get $rows)))
-        (local.set $a (i32.add (local.get $src) (i32.mul (local.get $r) (local.get $rowbytes))))
-        (local.set $b (select (i32.add (local.get $a) (i32.mul (local.get $dh) (local.get $rowbytes))) (local.get $a)
-          (i32.lt_u (i32.add (local.get $y) (local.get $dh)) (local.get $hp))))
-        (local.set $aend (i32.add (local.get $a) (local.get $rowbytes)))
-        (loop $pixel
-          (local.set $blk (i32.const 0))
-          (loop $block
-            (local.set $v (i8x16.shuffle 0 16 1 17 2 18 3 19 4 20 5 21 6 22 7 23
-              (v128.load64_zero (i32.add (local.get $a) (i32.shl (local.get $blk) (i32.const 3))))
-              (v128.load64_zero (i32.add (local.get $b) (i32.shl (local.get $blk) (i32.const 3))))))
-            (v128.store (local.get $dst) (v128.xor (local.get $v) (local.get $sign)))
-            (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
-            (br_if $block (i32.lt_u (local.tee $blk (i32.add (local.get $blk) (i32.const 1))) (local.get $cb))))
-          (local.set $a (i32.add (local.get $a) (local.get $c)))
-          (local.set $b (i32.add (local.get $b) (local.get $c)))
-          (br_if $pixel (i32.lt_u (local.get $a) (local.get $aend))))
-        (local.set $y (i32.add (local.get $y) (i32.const 1)))
-        (if (i32.eq (local.get $y) (local.get $hp)) (then (local.set $y (i32.const 0))))
-        (local.set $r (i32.add (local.get $r) (i32.const 1)))
-        (br $row))))
+  ;; Flips the sign bit of the $n bytes at $p, 16 at a time (up to 15 more): uint8 codes x become int8 x − 128.
+  (func (export "flip") (param $p i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $p) (local.get $n)))
+    (block $done
+      (loop $block
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (v128.store (local.get $p)
+          (v128.xor (v128.load (local.get $p)) (v128.const i32x4 0x80808080 0x80808080 0x80808080 0x80808080)))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $block))))
 
-  ;; Depthwise convolution over the pair-staged input, four output pixels by eight channels at a time: for every
-  ;; tap pair (two vertical taps), i32x4.dot_i16x8_s of the sign-extended (x[r][c], x[r+dh][c]) pairs with the
-  ;; weights (w[ky][kx][c], w[ky+1][kx][c]) adds both products of four channels at once. Operands are raw int8 codes
-  ;; (the zero point is folded into the bias by the caller: Σ (x − zp) · w = Σ x · w − zp · Σ w), so a lane of one
-  ;; dot is at most 2 · 128 · 128 = 32768 in magnitude; the int32 sums wrap modulo 2^32 like the runtimes'.
-  ;;   $in     pair-staged input (stage_pairs); $pix, $npix (a multiple of 4) as for "conv"
-  ;;   $taps   i32 byte offsets of the $ntp tap pairs; an odd kernel height's last pair has zero second weights
+  ;; Depthwise convolution over the padded int8 input [rows][wp][c], four output pixels by eight channels at a time,
+  ;; the kernel's taps two at a time: the two taps' 8 channels are sign-extended and interleaved, (x[t][c], x[t'][c]),
+  ;; so i32x4.dot_i16x8_s with the weights (w[t][c], w[t'][c]) adds both products of four channels at once. Operands
+  ;; are raw int8 codes (the zero point is folded into the bias by the caller: Σ (x − zp) · w = Σ x · w − zp · Σ w),
+  ;; so a lane of one dot is at most 2 · 128 · 128 = 32768 in magnitude; the int32 sums wrap modulo 2^32 like the
+  ;; runtimes'. Channel blocks past c read the next pixel's bytes: their weights are zero.
+  ;;   $in     the padded input; $pix, $npix (a multiple of 4) as for "conv"
+  ;;   $taps   i32 byte offsets of the $ntp tap pairs, two per pair; an odd tap count's last pair repeats its tap
+  ;;           with a zero second weight
   ;;   $w      int16 weights [tap pair][$cb][8 channels][2]; $bias int32 [$cb · 8]; $out int32 [$npix][$cb · 8]
+  ;; With $mode 1 (MLAS) or 2 (TFLite, accumulators under 2^21) the accumulators are requantized in place of being
+  ;; stored, and $out receives int8 codes [$npix][$cb · 8]: $qt the plan's table ($qstride bytes per 8 channels), $lo
+  ;; $hi $zp the loop's clamp arguments, $scratch 128 bytes.
   (func (export "depthwise") (param $in i32) (param $pix i32) (param $npix i32) (param $taps i32) (param $ntp i32)
-                             (param $cb i32) (param $w i32) (param $bias i32) (param $out i32)
+                             (param $cb i32) (param $w i32) (param $bias i32) (param $out i32) (param $mode i32)
+                             (param $qt i32) (param $qstride i32) (param $lo i32) (param $hi i32) (param $zp i32)
+                             (param $scratch i32)
+    (local $tb i32) (local $k i32) (local $crow i32)
+    (local $r v128) (local $prev v128) (local $f0 v128) (local $f1 v128) (local $lov v128) (local $hiv v128)
+    (local $zpv v128)
     (local $pb i32) (local $pend i32) (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32)
     (local $b i32) (local $boff i32) (local $tp i32) (local $tend i32) (local $off i32) (local $wp i32)
     (local $wstride i32) (local $o i32) (local $rowbytes i32)
-    (local $x v128) (local $wl v128) (local $wh v128)
+    (local $off2 i32) (local $x v128) (local $y v128) (local $wl v128) (local $wh v128)
     (local $l0 v128) (local $h0 v128) (local $l1 v128) (local $h1 v128)
     (local $l2 v128) (local $h2 v128) (local $l3 v128) (local $h3 v128)
     (local.set $pend (i32.add (local.get $pix) (i32.shl (local.get $npix) (i32.const 2))))
-    (local.set $tend (i32.add (local.get $taps) (i32.shl (local.get $ntp) (i32.const 2))))
+    (local.set $tend (i32.add (local.get $taps) (i32.shl (local.get $ntp) (i32.const 3))))
     (local.set $wstride (i32.shl (local.get $cb) (i32.const 5)))
     (local.set $rowbytes (i32.shl (local.get $cb) (i32.const 5)))
+    (local.set $crow (i32.shl (local.get $cb) (i32.const 3)))
+    (local.set $lov (i32x4.splat (local.get $lo)))
+    (local.set $hiv (i32x4.splat (local.get $hi)))
+    (local.set $zpv (i32x4.splat (local.get $zp)))
     (local.set $pb (local.get $pix))
     (local.set $o (local.get $out))
     (block $pixels_done
@@ -233,7 +221,7 @@
         (block $blocks_done
           (loop $block
             (br_if $blocks_done (i32.ge_u (local.get $b) (local.get $cb)))
-            (local.set $boff (i32.shl (local.get $b) (i32.const 4)))
+            (local.set $boff (i32.shl (local.get $b) (i32.const 3)))
             (local.set $l0 (v128.load (i32.add (local.get $bias) (i32.shl (local.get $b) (i32.const 5)))))
             (local.set $h0 (v128.load offset=16 (i32.add (local.get $bias) (i32.shl (local.get $b) (i32.const 5)))))
             (local.set $l1 (local.get $l0))
@@ -246,46 +234,129 @@
             (local.set $wp (i32.add (local.get $w) (i32.shl (local.get $b) (i32.const 5))))
             (loop $tap
               (local.set $off (i32.add (i32.load (local.get $tp)) (local.get $boff)))
+              (local.set $off2 (i32.add (i32.load offset=4 (local.get $tp)) (local.get $boff)))
               (local.set $wl (v128.load (local.get $wp)))
               (local.set $wh (v128.load offset=16 (local.get $wp)))
-              (local.set $x (v128.load (i32.add (local.get $p0) (local.get $off))))
-              (local.set $l0 (i32x4.add (local.get $l0)
-                (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.get $x)) (local.get $wl))))
-              (local.set $h0 (i32x4.add (local.get $h0)
-                (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $x)) (local.get $wh))))
-              (local.set $x (v128.load (i32.add (local.get $p1) (local.get $off))))
-              (local.set $l1 (i32x4.add (local.get $l1)
-                (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.get $x)) (local.get $wl))))
-              (local.set $h1 (i32x4.add (local.get $h1)
-                (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $x)) (local.get $wh))))
-              (local.set $x (v128.load (i32.add (local.get $p2) (local.get $off))))
-              (local.set $l2 (i32x4.add (local.get $l2)
-                (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.get $x)) (local.get $wl))))
-              (local.set $h2 (i32x4.add (local.get $h2)
-                (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $x)) (local.get $wh))))
-              (local.set $x (v128.load (i32.add (local.get $p3) (local.get $off))))
-              (local.set $l3 (i32x4.add (local.get $l3)
-                (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.get $x)) (local.get $wl))))
-              (local.set $h3 (i32x4.add (local.get $h3)
-                (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $x)) (local.get $wh))))
+              (local.set $x (v128.load8x8_s (i32.add (local.get $p0) (local.get $off))))
+              (local.set $y (v128.load8x8_s (i32.add (local.get $p0) (local.get $off2))))
+              (local.set $l0 (i32x4.add (local.get $l0) (i32x4.dot_i16x8_s
+                (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (local.get $x) (local.get $y)) (local.get $wl))))
+              (local.set $h0 (i32x4.add (local.get $h0) (i32x4.dot_i16x8_s
+                (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (local.get $x) (local.get $y)) (local.get $wh))))
+              (local.set $x (v128.load8x8_s (i32.add (local.get $p1) (local.get $off))))
+              (local.set $y (v128.load8x8_s (i32.add (local.get $p1) (local.get $off2))))
+              (local.set $l1 (i32x4.add (local.get $l1) (i32x4.dot_i16x8_s
+                (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (local.get $x) (local.get $y)) (local.get $wl))))
+              (local.set $h1 (i32x4.add (local.get $h1) (i32x4.dot_i16x8_s
+                (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (local.get $x) (local.get $y)) (local.get $wh))))
+              (local.set $x (v128.load8x8_s (i32.add (local.get $p2) (local.get $off))))
+              (local.set $y (v128.load8x8_s (i32.add (local.get $p2) (local.get $off2))))
+              (local.set $l2 (i32x4.add (local.get $l2) (i32x4.dot_i16x8_s
+                (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (local.get $x) (local.get $y)) (local.get $wl))))
+              (local.set $h2 (i32x4.add (local.get $h2) (i32x4.dot_i16x8_s
+                (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (local.get $x) (local.get $y)) (local.get $wh))))
+              (local.set $x (v128.load8x8_s (i32.add (local.get $p3) (local.get $off))))
+              (local.set $y (v128.load8x8_s (i32.add (local.get $p3) (local.get $off2))))
+              (local.set $l3 (i32x4.add (local.get $l3) (i32x4.dot_i16x8_s
+                (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (local.get $x) (local.get $y)) (local.get $wl))))
+              (local.set $h3 (i32x4.add (local.get $h3) (i32x4.dot_i16x8_s
+                (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (local.get $x) (local.get $y)) (local.get $wh))))
               (local.set $wp (i32.add (local.get $wp) (local.get $wstride)))
-              (br_if $tap (i32.lt_u (local.tee $tp (i32.add (local.get $tp) (i32.const 4))) (local.get $tend))))
-            ;; out[pixel j][b * 8 .. b * 8 + 7]
-            (local.set $off (i32.add (local.get $o) (i32.shl (local.get $b) (i32.const 5))))
-            (v128.store (local.get $off) (local.get $l0))
-            (v128.store offset=16 (local.get $off) (local.get $h0))
-            (local.set $off (i32.add (local.get $off) (local.get $rowbytes)))
-            (v128.store (local.get $off) (local.get $l1))
-            (v128.store offset=16 (local.get $off) (local.get $h1))
-            (local.set $off (i32.add (local.get $off) (local.get $rowbytes)))
-            (v128.store (local.get $off) (local.get $l2))
-            (v128.store offset=16 (local.get $off) (local.get $h2))
-            (local.set $off (i32.add (local.get $off) (local.get $rowbytes)))
-            (v128.store (local.get $off) (local.get $l3))
-            (v128.store offset=16 (local.get $off) (local.get $h3))
+              (br_if $tap (i32.lt_u (local.tee $tp (i32.add (local.get $tp) (i32.const 8))) (local.get $tend))))
+            (if (local.get $mode)
+              (then
+                ;; Each pixel's 8 accumulators, back from $scratch into $l0 (channels b·8..b·8+3) and $h0 (the next
+                ;; four), become 8 codes. Parking them there frees the registers the f64 arithmetic needs. It is
+                ;; requantize.wat's, derived and proven there: mode 1 its "ort" loop, mode 2 its "tflite" short path
+                ;; (table blocks of 4 channels of 288 bytes, so $h0's constants are 288 bytes on).
+                (local.set $tb (i32.add (local.get $qt) (i32.mul (local.get $b) (local.get $qstride))))
+                (local.set $off (i32.add (local.get $o) (i32.shl (local.get $b) (i32.const 3))))
+                (v128.store (local.get $scratch) (local.get $l0))
+                (v128.store offset=16 (local.get $scratch) (local.get $h0))
+                (v128.store offset=32 (local.get $scratch) (local.get $l1))
+                (v128.store offset=48 (local.get $scratch) (local.get $h1))
+                (v128.store offset=64 (local.get $scratch) (local.get $l2))
+                (v128.store offset=80 (local.get $scratch) (local.get $h2))
+                (v128.store offset=96 (local.get $scratch) (local.get $l3))
+                (v128.store offset=112 (local.get $scratch) (local.get $h3))
+                (local.set $k (local.get $scratch))
+                (loop $pixel
+                  (local.set $l0 (v128.load (local.get $k)))
+                  (local.set $h0 (v128.load offset=16 (local.get $k)))
+                  (if (i32.eq (local.get $mode) (i32.const 1))
+                    (then
+                      (local.set $r (i32x4.sub
+                        (f32x4.add
+                          (f32x4.pmin (f32x4.pmax
+                            (f32x4.mul (f32x4.convert_i32x4_s (local.get $l0)) (v128.load (local.get $tb)))
+                            (local.get $lov)) (local.get $hiv))
+                          (v128.const f32x4 12582912 12582912 12582912 12582912))
+                        (local.get $zpv)))
+                      (local.set $prev (i32x4.sub
+                        (f32x4.add
+                          (f32x4.pmin (f32x4.pmax
+                            (f32x4.mul (f32x4.convert_i32x4_s (local.get $h0)) (v128.load offset=16 (local.get $tb)))
+                            (local.get $lov)) (local.get $hiv))
+                          (v128.const f32x4 12582912 12582912 12582912 12582912))
+                        (local.get $zpv))))
+                    (else
+                      (local.set $f0 (f64x2.mul (f64x2.convert_low_i32x4_s (local.get $l0))
+                        (v128.load offset=160 (local.get $tb))))
+                      (local.set $f1 (f64x2.mul
+                        (f64x2.convert_low_i32x4_s
+                          (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $l0) (local.get $l0)))
+                        (v128.load offset=176 (local.get $tb))))
+                      (local.set $r (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
+                        (f64x2.add (f64x2.add (f64x2.add (local.get $f0) (v128.load offset=224 (local.get $tb)))
+                          (v128.and (f64x2.lt (local.get $f0) (v128.load offset=192 (local.get $tb)))
+                            (v128.load offset=256 (local.get $tb))))
+                          (v128.const f64x2 0x1.8p52 0x1.8p52))
+                        (f64x2.add (f64x2.add (f64x2.add (local.get $f1) (v128.load offset=240 (local.get $tb)))
+                          (v128.and (f64x2.lt (local.get $f1) (v128.load offset=208 (local.get $tb)))
+                            (v128.load offset=272 (local.get $tb))))
+                          (v128.const f64x2 0x1.8p52 0x1.8p52))))
+                      (local.set $r (i32x4.add (i32x4.min_s (i32x4.max_s (local.get $r) (local.get $lov)) (local.get $hiv))
+                        (local.get $zpv)))
+                      (local.set $f0 (f64x2.mul (f64x2.convert_low_i32x4_s (local.get $h0))
+                        (v128.load offset=448 (local.get $tb))))
+                      (local.set $f1 (f64x2.mul
+                        (f64x2.convert_low_i32x4_s
+                          (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $h0) (local.get $h0)))
+                        (v128.load offset=464 (local.get $tb))))
+                      (local.set $prev (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
+                        (f64x2.add (f64x2.add (f64x2.add (local.get $f0) (v128.load offset=512 (local.get $tb)))
+                          (v128.and (f64x2.lt (local.get $f0) (v128.load offset=480 (local.get $tb)))
+                            (v128.load offset=544 (local.get $tb))))
+                          (v128.const f64x2 0x1.8p52 0x1.8p52))
+                        (f64x2.add (f64x2.add (f64x2.add (local.get $f1) (v128.load offset=528 (local.get $tb)))
+                          (v128.and (f64x2.lt (local.get $f1) (v128.load offset=496 (local.get $tb)))
+                            (v128.load offset=560 (local.get $tb))))
+                          (v128.const f64x2 0x1.8p52 0x1.8p52))))
+                      (local.set $prev (i32x4.add (i32x4.min_s (i32x4.max_s (local.get $prev) (local.get $lov)) (local.get $hiv))
+                        (local.get $zpv)))))
+                  (v128.store64_lane 0 (local.get $off)
+                    (i8x16.narrow_i16x8_s (i16x8.narrow_i32x4_s (local.get $r) (local.get $prev)) (local.get $r)))
+                  (local.set $off (i32.add (local.get $off) (local.get $crow)))
+                  (br_if $pixel (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 32)))
+                    (i32.add (local.get $scratch) (i32.const 128))))))
+              (else
+                ;; out[pixel j][b * 8 .. b * 8 + 7]
+                (local.set $off (i32.add (local.get $o) (i32.shl (local.get $b) (i32.const 5))))
+                (v128.store (local.get $off) (local.get $l0))
+                (v128.store offset=16 (local.get $off) (local.get $h0))
+                (local.set $off (i32.add (local.get $off) (local.get $rowbytes)))
+                (v128.store (local.get $off) (local.get $l1))
+                (v128.store offset=16 (local.get $off) (local.get $h1))
+                (local.set $off (i32.add (local.get $off) (local.get $rowbytes)))
+                (v128.store (local.get $off) (local.get $l2))
+                (v128.store offset=16 (local.get $off) (local.get $h2))
+                (local.set $off (i32.add (local.get $off) (local.get $rowbytes)))
+                (v128.store (local.get $off) (local.get $l3))
+                (v128.store offset=16 (local.get $off) (local.get $h3))))
             (local.set $b (i32.add (local.get $b) (i32.const 1)))
             (br $block)))
-        (local.set $o (i32.add (local.get $o) (i32.shl (local.get $rowbytes) (i32.const 2))))
+        (local.set $o (i32.add (local.get $o)
+          (i32.shl (select (local.get $crow) (local.get $rowbytes) (local.get $mode)) (i32.const 2))))
         (local.set $pb (i32.add (local.get $pb) (i32.const 16)))
         (br $pixel_block))))
 )

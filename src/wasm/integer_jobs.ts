@@ -15,10 +15,10 @@ export interface IntegerConvExports {
   stage(src: number, dst: number, pixels: number, c: number, stride: number, zp: number, signed: number): void;
   conv(input: number, pix: number, npix: number, taps: number, ntaps: number, quads: number, w: number, ocb: number,
     bias: number, out: number): void;
-  stage_pairs(src: number, dst: number, rows: number, hp: number, wp: number, c: number, cb: number, dh: number,
-    flip: number): void;
+  flip(at: number, bytes: number): void;
   depthwise(input: number, pix: number, npix: number, taps: number, ntp: number, cb: number, w: number, bias: number,
-    out: number): void;
+    out: number, mode: number, table: number, tableStride: number, lo: number, hi: number, zp: number,
+    scratch: number): void;
 }
 
 /** Accumulators requantized per chunk: about this many bytes, so a chunk is still in L2 when the epilogue reads it. */
@@ -49,11 +49,12 @@ export function requantizeArray(ctx: Context, requantizer: Requantizer, acc: Int
 
 /**
  * Runs `kernel(pixOffset, count, outAt)` over pixel chunks (multiples of 4) into one chunk buffer and requantizes
- * each chunk into the codes region, then copies the codes out, dropping the padding channels.
+ * each chunk into the codes region, then copies the codes out, dropping the padding channels. `bound` bounds the
+ * accumulators' magnitudes (Infinity when unknown).
  */
 export function chunkedEpilogue(ctx: Context, epilogue: WasmEpilogue, pixels: number, pixCount: number, channels: number,
-  paddedChannels: number, regionsEnd: number, kernel: (first: number, count: number, outAt: number) => void):
-  WasmEpilogue['codes'] {
+  paddedChannels: number, regionsEnd: number, bound: number,
+  kernel: (first: number, count: number, outAt: number) => void): WasmEpilogue['codes'] {
   const requantizer = ctx.requantizer!;
   const plan = epilogue.plan(paddedChannels);
   const width = codeWidth(epilogue.codes);
@@ -66,9 +67,14 @@ export function chunkedEpilogue(ctx: Context, epilogue: WasmEpilogue, pixels: nu
   for (let first = 0; first < pixCount; first += chunk) {
     const count = Math.min(chunk, pixCount - first);
     kernel(first, count, acc);
-    requantizer.run(plan, acc, codes + first * paddedChannels * bytes, count * paddedChannels, width, table);
+    requantizer.run(plan, acc, codes + first * paddedChannels * bytes, count * paddedChannels, width, table, bound);
   }
-  const out = epilogue.codes;
+  return copyCodes(ctx, codes, epilogue.codes, pixels, channels, paddedChannels);
+}
+
+/** Copies [pixels][channels] codes out of a [pixels][paddedChannels] region at `codes` into `out`. */
+export function copyCodes(ctx: Context, codes: number, out: WasmEpilogue['codes'], pixels: number, channels: number,
+  paddedChannels: number): WasmEpilogue['codes'] {
   const Type = out.constructor as new (buffer: ArrayBuffer, offset: number, length: number) => typeof out;
   const view = new Type(ctx.wasm.memory.buffer, codes, pixels * paddedChannels);
   if (channels === paddedChannels) {
@@ -121,11 +127,11 @@ export function stageInput(wasm: IntegerConvExports, job: WasmConvJob, paddedCha
 }
 
 /**
- * Byte offsets of every output pixel's window origin and of every tap, in a staged buffer of `pixelBytes` per pixel.
- * `rowStep` 2 lists one tap per pair of kernel rows (the depthwise row-pair layout): rows 0, 2, 4, ...
+ * Byte offsets of every output pixel's window origin and of every tap (row-major), in a staged buffer of `pixelBytes`
+ * per pixel.
  */
 export function windowTables(wasm: IntegerConvExports, g: WindowGeometry, pixelBytes: number, pix: number, pixCount: number,
-  taps: number, rowStep: 1 | 2): void {
+  taps: number): void {
   const hp = g.inHeight + g.padTop + g.padBottom;
   const wp = g.inWidth + g.padLeft + g.padRight;
   const pixTable = new Int32Array(wasm.memory.buffer, pix, pixCount);
@@ -137,9 +143,9 @@ export function windowTables(wasm: IntegerConvExports, g: WindowGeometry, pixelB
     }
   }
   for (; i < pixCount; i++) pixTable[i] = pixTable[i - 1]; // padding pixels repeat the last one
-  const tapTable = new Int32Array(wasm.memory.buffer, taps, Math.ceil(g.kernelHeight / rowStep) * g.kernelWidth);
+  const tapTable = new Int32Array(wasm.memory.buffer, taps, g.kernelHeight * g.kernelWidth);
   let t = 0;
-  for (let ky = 0; ky < g.kernelHeight; ky += rowStep) {
+  for (let ky = 0; ky < g.kernelHeight; ky++) {
     for (let kx = 0; kx < g.kernelWidth; kx++) {
       tapTable[t++] = (ky * g.dilationHeight * wp + kx * g.dilationWidth) * pixelBytes;
     }
@@ -179,7 +185,7 @@ export function runConv(ctx: Context, job: WasmConvJob, epilogue: WasmEpilogue |
   const [raw, staged, pix, taps, weights, bias, out] = offsets;
   ensure(end);
   stageInput(wasm, job, cp, raw, staged);
-  windowTables(wasm, g, cp * 2, pix, pixCount, taps, 1);
+  windowTables(wasm, g, cp * 2, pix, pixCount, taps);
   // Weights [ob][tap][quad][pair][8 oc][2]: see the .wat.
   const packed = new Int16Array(wasm.memory.buffer, weights, ocb * ntaps * cp * 8);
   packed.fill(0);
@@ -202,7 +208,8 @@ export function runConv(ctx: Context, job: WasmConvJob, epilogue: WasmEpilogue |
   if (job.bias) biasView.set(job.bias);
   const kernel = (first: number, count: number, outAt: number) =>
     wasm.conv(staged, pix + 4 * first, count, taps, ntaps, cp / 4, weights, ocb, bias, outAt);
-  if (epilogue) return chunkedEpilogue(ctx, epilogue, pixels, pixCount, oc, ocb * 8, end, kernel);
+  // No accumulator bound: a conv's sums over taps × channels are rarely under the 2^21 that would pay for one.
+  if (epilogue) return chunkedEpilogue(ctx, epilogue, pixels, pixCount, oc, ocb * 8, end, Infinity, kernel);
   kernel(0, pixCount, out);
   return readOutput(wasm, out, pixels, oc, ocb * 8, job.out);
 }

@@ -11,7 +11,8 @@
   (import "env" "memory" (memory 1))
 
   ;; TFLite's MultiplyByQuantizedMultiplier epilogue, four lanes at a time, for multipliers m in [0, 2^31).
-  ;; Table block (160 bytes): m i32x4 | c i64x2 x2 | nmask i32x4 | k f64x2 x2 | M f64x2 x2 | left f64x2 x2.
+  ;; Table block (288 bytes): m i32x4 | c i64x2 x2 | nmask i32x4 | k f64x2 x2 | M f64x2 x2 | left f64x2 x2, then the
+  ;; short path's constants (below).
   ;;
   ;;   x  = sat32(acc · left)                 only when $left: exact in f64, trunc_sat saturates as TFLite's
   ;;                                          documented decision (left = 2^max(shift, 0))
@@ -30,8 +31,22 @@
   ;;                                          exact double h' + k (k = 1/2, or 0 when e = 0) performs that rounding,
   ;;                                          and the low word of the sum's bits is r (M's low word is 0).
   ;;   y  = clamp(r, lo, hi) + zp             lo = qmin − zp, hi = qmax − zp pre-clipped to int32 by the loader
+  ;;
+  ;; With $short the caller promises |x| < 2^21 everywhere and no $left (a depthwise conv's accumulators, bounded by
+  ;; its bias and weights): then a shorter path in f64 alone. Table block, bytes 160..287: ms f64x2 x2 | T f64x2 x2 |
+  ;; Cs f64x2 x2 | Ds f64x2 x2, where s = 2^−(31+e).
+  ;;   p = x · m                                |p| <= (2^21 − 1)(2^31 − 1) < 2^52 − 2^31, so p is exact in f64 and so
+  ;;                                            is every sum below (integers plus 1/2 under 2^52), scaled by s exactly.
+  ;;   Nested floors by powers of two merge, floor((floor(q / 2^31) + a) / 2^e) = floor((q + a · 2^31) / 2^(31+e)), and
+  ;;   floor(n / 2^E) = roundTiesToEven((n − 2^(E−1) + 1/2) / 2^E) for integer n (never a tie), so with E = 31 + e:
+  ;;     double, e >= 1:  r = round((p + 2^30 + 1/2 − [p < −2^30] · 2^31) · s)   (q = p + 2^30, a = 2^(e−1) − [q < 0])
+  ;;     double, e = 0 and single:  r = round((p + 1/2) · s)
+  ;;   so Cs = (2^30 + 1/2) · s and Ds = −2^31 · s for double rounding with e >= 1, else Cs = s / 2 and Ds = 0; T =
+  ;;   −2^30 · s (p < −2^30 iff p · s < T). |r| < 2^21, so adding 1.5 · 2^52 rounds to nearest even and leaves r in the
+  ;;   low word, as above.
   (func (export "tflite") (param $src i32) (param $dst i32) (param $blocks i32) (param $table i32) (param $period i32)
-                          (param $left i32) (param $lo i32) (param $hi i32) (param $zp i32) (param $kind i32)
+                          (param $left i32) (param $short i32) (param $lo i32) (param $hi i32) (param $zp i32)
+                          (param $kind i32)
     (local $t i32) (local $tend i32) (local $step i32)
     (local $x v128) (local $m v128) (local $p0 v128) (local $p1 v128) (local $h v128) (local $r v128)
     (local $lov v128) (local $hiv v128) (local $zpv v128)
@@ -40,41 +55,55 @@
     (local.set $hiv (i32x4.splat (local.get $hi)))
     (local.set $zpv (i32x4.splat (local.get $zp)))
     (local.set $t (local.get $table))
-    (local.set $tend (i32.add (local.get $table) (i32.mul (local.get $period) (i32.const 160))))
+    (local.set $tend (i32.add (local.get $table) (i32.mul (local.get $period) (i32.const 288))))
     (local.set $step (select (i32.const 4) (i32.const 16) (i32.eq (local.get $kind) (i32.const 1))))
     (if (i32.eq (local.get $kind) (i32.const 2)) (then (local.set $step (i32.const 8))))
     (loop $block
       (local.set $x (v128.load (local.get $src)))
-      (if (local.get $left)
+      (if (i32.eqz (local.get $short))
         (then
-          (local.set $x (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-            (i32x4.trunc_sat_f64x2_s_zero
-              (f64x2.mul (f64x2.convert_low_i32x4_s (local.get $x)) (v128.load offset=128 (local.get $t))))
-            (i32x4.trunc_sat_f64x2_s_zero
-              (f64x2.mul
+          (if (local.get $left)
+            (then
+              (local.set $x (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+                (i32x4.trunc_sat_f64x2_s_zero
+                  (f64x2.mul (f64x2.convert_low_i32x4_s (local.get $x)) (v128.load offset=128 (local.get $t))))
+                (i32x4.trunc_sat_f64x2_s_zero
+                  (f64x2.mul
+                    (f64x2.convert_low_i32x4_s
+                      (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $x) (local.get $x)))
+                    (v128.load offset=144 (local.get $t))))))))
+          (local.set $m (v128.load (local.get $t)))
+          (local.set $p0 (i64x2.shr_u
+            (i64x2.add (i64x2.extmul_low_i32x4_s (local.get $x) (local.get $m)) (v128.load offset=16 (local.get $t)))
+            (i32.const 31)))
+          (local.set $p1 (i64x2.shr_u
+            (i64x2.add (i64x2.extmul_high_i32x4_s (local.get $x) (local.get $m)) (v128.load offset=32 (local.get $t)))
+            (i32.const 31)))
+          (local.set $h (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $p0) (local.get $p1)))
+          (local.set $h (i32x4.add (local.get $h)
+            (v128.and (i32x4.shr_s (local.get $h) (i32.const 31)) (v128.load offset=48 (local.get $t)))))
+          (local.set $r (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
+            (f64x2.add
+              (f64x2.add (f64x2.convert_low_i32x4_s (local.get $h)) (v128.load offset=64 (local.get $t)))
+              (v128.load offset=96 (local.get $t)))
+            (f64x2.add
+              (f64x2.add
                 (f64x2.convert_low_i32x4_s
-                  (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $x) (local.get $x)))
-                (v128.load offset=144 (local.get $t))))))))
-      (local.set $m (v128.load (local.get $t)))
-      (local.set $p0 (i64x2.shr_u
-        (i64x2.add (i64x2.extmul_low_i32x4_s (local.get $x) (local.get $m)) (v128.load offset=16 (local.get $t)))
-        (i32.const 31)))
-      (local.set $p1 (i64x2.shr_u
-        (i64x2.add (i64x2.extmul_high_i32x4_s (local.get $x) (local.get $m)) (v128.load offset=32 (local.get $t)))
-        (i32.const 31)))
-      (local.set $h (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $p0) (local.get $p1)))
-      (local.set $h (i32x4.add (local.get $h)
-        (v128.and (i32x4.shr_s (local.get $h) (i32.const 31)) (v128.load offset=48 (local.get $t)))))
-      (local.set $r (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
-        (f64x2.add
-          (f64x2.add (f64x2.convert_low_i32x4_s (local.get $h)) (v128.load offset=64 (local.get $t)))
-          (v128.load offset=96 (local.get $t)))
-        (f64x2.add
-          (f64x2.add
-            (f64x2.convert_low_i32x4_s
-              (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $h) (local.get $h)))
-            (v128.load offset=80 (local.get $t)))
-          (v128.load offset=112 (local.get $t)))))
+                  (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $h) (local.get $h)))
+                (v128.load offset=80 (local.get $t)))
+              (v128.load offset=112 (local.get $t))))))
+        (else
+          (local.set $p0 (f64x2.mul (f64x2.convert_low_i32x4_s (local.get $x)) (v128.load offset=160 (local.get $t))))
+          (local.set $p1 (f64x2.mul
+            (f64x2.convert_low_i32x4_s (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $x) (local.get $x)))
+            (v128.load offset=176 (local.get $t))))
+          (local.set $p0 (f64x2.add (f64x2.add (f64x2.add (local.get $p0) (v128.load offset=224 (local.get $t)))
+            (v128.and (f64x2.lt (local.get $p0) (v128.load offset=192 (local.get $t))) (v128.load offset=256 (local.get $t))))
+            (v128.const f64x2 0x1.8p52 0x1.8p52)))
+          (local.set $p1 (f64x2.add (f64x2.add (f64x2.add (local.get $p1) (v128.load offset=240 (local.get $t)))
+            (v128.and (f64x2.lt (local.get $p1) (v128.load offset=208 (local.get $t))) (v128.load offset=272 (local.get $t))))
+            (v128.const f64x2 0x1.8p52 0x1.8p52)))
+          (local.set $r (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $p0) (local.get $p1)))))
       (local.set $r (i32x4.add (i32x4.min_s (i32x4.max_s (local.get $r) (local.get $lov)) (local.get $hiv))
         (local.get $zpv)))
       (if (i32.eqz (local.get $kind))
@@ -86,7 +115,7 @@
             (else (v128.store64_lane 0 (local.get $dst) (local.get $r))))))
       (local.set $src (i32.add (local.get $src) (i32.const 16)))
       (local.set $dst (i32.add (local.get $dst) (local.get $step)))
-      (local.set $t (i32.add (local.get $t) (i32.const 160)))
+      (local.set $t (i32.add (local.get $t) (i32.const 288)))
       (if (i32.ge_u (local.get $t) (local.get $tend)) (then (local.set $t (local.get $table))))
       (br_if $block (local.tee $blocks (i32.sub (local.get $blocks) (i32.const 1))))))
 

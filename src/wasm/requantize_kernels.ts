@@ -19,7 +19,7 @@ export type RequantizePlan =
   | {
     /** Four lanes at a time, TFLite's double rounding (any shift) or single rounding (shifts <= 0). */
     readonly loop: 'tflite';
-    /** lcm(channels, 4) / 4 blocks of 160 bytes (see the .wat). */
+    /** lcm(channels, 4) / 4 blocks of 288 bytes (see the .wat). */
     readonly table: Uint8Array;
     readonly period: number;
     readonly left: boolean;
@@ -51,7 +51,7 @@ export type RequantizePlan =
 
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
-const TFLITE_BLOCK = 160;
+const TFLITE_BLOCK = 288;
 
 function gcd(a: number, b: number): number {
   while (b) [a, b] = [b, a % b];
@@ -108,14 +108,21 @@ export function tflitePlan(multiplier: number | Int32Array, shift: number | Int3
     const j = lane & 3;
     const left = Math.max(s(c), 0);
     const e = Math.max(-s(c), 0);
+    const nudged = !single && e > 0;
     const base = block * TFLITE_BLOCK;
     i32[base / 4 + j] = m(c);
     // c as an int64 lane (low word, high word 0): 2^30 for double rounding, and for single rounding when e = 0.
     i32[(base + 16) / 4 + 2 * j] = !single || e === 0 ? 2 ** 30 : 0;
-    i32[(base + 48) / 4 + j] = !single && e > 0 ? -1 : 0;
+    i32[(base + 48) / 4 + j] = nudged ? -1 : 0;
     f64[(base + 64) / 8 + j] = e > 0 ? 0.5 : 0;
     f64[(base + 96) / 8 + j] = 1.5 * 2 ** (52 + e);
     f64[(base + 128) / 8 + j] = 2 ** left;
+    // The short path's constants, s = 2^−(31+e): see the .wat.
+    const scale = 2 ** -(31 + e);
+    f64[(base + 160) / 8 + j] = m(c) * scale;
+    f64[(base + 192) / 8 + j] = -(2 ** 30) * scale;
+    f64[(base + 224) / 8 + j] = (nudged ? 2 ** 30 + 0.5 : 0.5) * scale;
+    f64[(base + 256) / 8 + j] = nudged ? -(2 ** 31) * scale : 0;
   }
   return { loop: 'tflite', table, period: lanes / 4, left: anyLeft, ...clamp };
 }
@@ -139,12 +146,36 @@ export function onnxRuntimePlan(scale: number | Float32Array, channels: number, 
 }
 
 interface Exports {
-  tflite(src: number, dst: number, blocks: number, table: number, period: number, left: number, lo: number, hi: number,
-    zp: number, kind: number): void;
+  tflite(src: number, dst: number, blocks: number, table: number, period: number, left: number, short: number,
+    lo: number, hi: number, zp: number, kind: number): void;
   ort(src: number, dst: number, blocks: number, table: number, period: number, flo: number, fhi: number, zp: number,
     kind: number): void;
   tflite_scalar(src: number, dst: number, n: number, table: number, channels: number, single: number, lo: number,
     hi: number, zp: number, kind: number): void;
+}
+
+/**
+ * How the depthwise kernel takes a plan as its own epilogue (src/wasm/integer_conv.wat), or null where it cannot:
+ * MLAS's loop (mode 1) and TFLite's short path (mode 2, accumulators under 2^21 in magnitude, no left shift), over a
+ * table whose lanes are the channels (lcm(channels, 4) = channels, a multiple of 8). `stride` is the table's bytes per
+ * 8 channels; lo, hi and zp are the loops' clamp arguments (for MLAS the float32 bounds' bits).
+ */
+export function fusedEpilogue(plan: RequantizePlan, bound: number):
+  { mode: 1 | 2; stride: number; lo: number; hi: number; zp: number } | null {
+  if (plan.loop === 'ort') {
+    const bits = new Int32Array(new Float32Array([plan.lo, plan.hi]).buffer);
+    return { mode: 1, stride: 32, lo: bits[0], hi: bits[1], zp: 0x4b400000 - plan.zeroPoint };
+  }
+  if (plan.loop === 'tflite' && !plan.left && bound < 2 ** 21) {
+    return { mode: 2, stride: 2 * TFLITE_BLOCK, lo: plan.lo, hi: plan.hi, zp: plan.zeroPoint };
+  }
+  return null;
+}
+
+/** Copies the plan's table into `memory` at `at`. */
+export function writeTable(memory: WebAssembly.Memory, plan: RequantizePlan, at: number): void {
+  new Uint8Array(memory.buffer, at, plan.table.byteLength)
+    .set(new Uint8Array(plan.table.buffer, plan.table.byteOffset, plan.table.byteLength));
 }
 
 /** The epilogue loops bound to one memory. */
@@ -155,8 +186,11 @@ export interface Requantizer {
    * Requantizes `count` int32 accumulators at byte offset `src` (element 0 is channel 0) into codes at `dst`, copying
    * the plan's table to `tableAt` first. The four-lane loops read and write whole blocks: up to 3 elements past
    * `count` on both sides must be addressable (their values are ignored and their outputs may be overwritten).
+   * `bound`, when the caller knows one, is a bound on the accumulators' magnitudes: below 2^21 TFLite's four-lane
+   * loop takes its shorter path.
    */
-  run(plan: RequantizePlan, src: number, dst: number, count: number, width: CodeWidth, tableAt: number): void;
+  run(plan: RequantizePlan, src: number, dst: number, count: number, width: CodeWidth, tableAt: number,
+    bound?: number): void;
 }
 
 /**
@@ -176,14 +210,14 @@ export function bindRequantizer(memory: WebAssembly.Memory): Requantizer | null 
   const tableBytes = (plan: RequantizePlan) => (plan.table.byteLength + 15) & ~15;
   return {
     tableBytes,
-    run(plan, src, dst, count, width, tableAt) {
+    run(plan, src, dst, count, width, tableAt, bound = Infinity) {
       if (count === 0) return;
-      new Uint8Array(memory.buffer, tableAt, plan.table.byteLength)
-        .set(new Uint8Array(plan.table.buffer, plan.table.byteOffset, plan.table.byteLength));
+      writeTable(memory, plan, tableAt);
       const blocks = Math.ceil(count / 4);
       switch (plan.loop) {
         case 'tflite':
-          wasm.tflite(src, dst, blocks, tableAt, plan.period, plan.left ? 1 : 0, plan.lo, plan.hi, plan.zeroPoint, width);
+          wasm.tflite(src, dst, blocks, tableAt, plan.period, plan.left ? 1 : 0, !plan.left && bound < 2 ** 21 ? 1 : 0,
+            plan.lo, plan.hi, plan.zeroPoint, width);
           return;
         case 'ort':
           wasm.ort(src, dst, blocks, tableAt, plan.period, plan.lo, plan.hi, 0x4b400000 - plan.zeroPoint, width);

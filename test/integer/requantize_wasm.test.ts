@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { INT32_MAX, INT32_MIN, quantizeMultiplierArray } from '../../src/fixedpoint';
 import { requantize, requantizeReference, type RequantizeParams } from '../../src/fixedpoint/requantize';
 import { integerWasmKernels } from '../../src/wasm/integer_kernels';
-import { onnxRuntimePlan, tflitePlan, type RequantizePlan } from '../../src/wasm/requantize_kernels';
+import { bindRequantizer, onnxRuntimePlan, tflitePlan, type RequantizePlan } from '../../src/wasm/requantize_kernels';
 import { mbqmDoubleRef, mbqmSingleRef, mlasRef } from '../reference/fixedpoint_bigint';
 import { mulberry32 } from '../support/random';
 
@@ -48,6 +48,16 @@ function runPlan(acc: Int32Array, plan: RequantizePlan): Int32Array {
   const out = new Int32Array(acc.length);
   wasm!(acc, plan, out);
   return out;
+}
+
+/** Runs a plan with the accumulators promised under 2^21 in magnitude: the TFLite loop's short path. */
+function runShort(acc: Int32Array, plan: RequantizePlan): Int32Array {
+  const bytes = acc.length * 4 + 64;
+  const memory = new WebAssembly.Memory({ initial: Math.ceil((2 * bytes + plan.table.byteLength + 64) / 65536) });
+  const requantizer = bindRequantizer(memory)!;
+  new Int32Array(memory.buffer, 16, acc.length).set(acc);
+  requantizer.run(plan, 16, 16 + bytes, acc.length, 0, 16 + 2 * bytes, 2 ** 21 - 1);
+  return new Int32Array(memory.buffer, 16 + bytes, acc.length).slice();
 }
 
 function clampRef(y: number, c: { zeroPoint: number; qmin: number; qmax: number }): number {
@@ -143,6 +153,48 @@ describe('WebAssembly requantization', () => {
       assert.ok(total >= 1_200_000);
     });
   }
+
+  it('tflite, accumulators under 2^21 in magnitude (the f64 short path): equals the BigInt epilogue on negative and '
+    + 'positive ties, the 2^21 boundary, every shift −31..0 and 400k random accumulators, both roundings', () => {
+    const rand = mulberry32(906);
+    const shifts = Int32Array.from({ length: 32 }, (_, i) => -i); // e = 0..31, one channel each
+    const bound = 2 ** 21 - 1;
+    for (const single of [false, true]) {
+      for (const m of [...MULTIPLIERS, ...Array.from({ length: 6 }, () => Math.floor(rand() * 2 ** 31))]) {
+        // With m = 2^30, h = floor((x + 1) / 2): x = ±(2k + 1)·2^e gives h = ±(2k + 1)·2^(e−1), a tie for
+        // RoundingDivideByPOT(h, e); every other value of the list sits at or next to the short path's bound.
+        const values = [bound, -bound, bound - 1, -bound + 1, 2 ** 20, -(2 ** 20), 0, 1, -1];
+        for (let k = 0; k < 24; k++) {
+          const x = Math.floor(rand() * bound);
+          values.push(x, -x);
+        }
+        const acc = new Int32Array(values.length * shifts.length * 2);
+        for (let i = 0; i < acc.length; i++) {
+          const e = -shifts[i % shifts.length];
+          const tie = (2 * Math.floor(rand() * 64) + 1) * 2 ** e;
+          acc[i] = i < acc.length / 2 ? values[Math.floor(i / shifts.length)] : (tie <= bound ? (rand() < 0.5 ? -tie : tie) : 0);
+        }
+        const multiplier = new Int32Array(shifts.length).fill(m);
+        const plan = tflitePlan(multiplier, shifts, shifts.length, single, 0, INT32_MIN, INT32_MAX);
+        const got = runShort(acc, plan);
+        for (let i = 0; i < acc.length; i++) {
+          const s = shifts[i % shifts.length];
+          const want = single ? mbqmSingleRef(acc[i], m, s) : mbqmDoubleRef(acc[i], m, s);
+          if (got[i] !== want) assert.fail(`single ${single} m ${m} shift ${s} acc ${acc[i]}: ${got[i]}, want ${want}`);
+        }
+      }
+      const channels = 144;
+      const acc = Int32Array.from({ length: 400_000 }, () => Math.floor((rand() * 2 - 1) * 2 ** (1 + rand() * 20)));
+      const multiplier = Int32Array.from({ length: channels }, () => Math.floor(rand() * 2 ** 31));
+      const shift = Int32Array.from({ length: channels }, () => -Math.floor(rand() * 32));
+      const got = runShort(acc, tflitePlan(multiplier, shift, channels, single, 5, -128, 127));
+      for (let i = 0; i < acc.length; i++) {
+        const c = i % channels;
+        const y = single ? mbqmSingleRef(acc[i], multiplier[c], shift[c]) : mbqmDoubleRef(acc[i], multiplier[c], shift[c]);
+        assert.equal(got[i], Math.min(Math.max(y + 5, -128), 127), `single ${single} acc ${acc[i]} channel ${c}`);
+      }
+    }
+  });
 
   it('onnxruntime: equals the BigInt MLAS emulation on every edge accumulator × edge scale × clamp', () => {
     const scales = Float32Array.of(0, 2 ** -149, 2 ** -126, 1e-10, 2 ** -24, 0.000123, 0.5, 1, 1.5, 3, 2 ** 20,

@@ -77,29 +77,64 @@ describe('requantized int8 kernels', () => {
     });
 
     for (const multiplier of [1, 2]) {
-      it(`depthwiseConv2dInt8Requantized (multiplier ${multiplier}) equals requantize(depthwiseConv2dInt8): ${c.name}`,
-        () => {
+      it(`depthwiseConv2dInt8Requantized (multiplier ${multiplier}) equals requantize(depthwiseConv2dInt8), with `
+        + `accumulators bounded under 2^21 (TFLite's short path) and beyond: ${c.name}`, () => {
           const x = inputFor(c, 41);
           const ch = c.shape[3] * multiplier;
           const wShape = [c.kernel[0], c.kernel[1], c.shape[3], multiplier];
           const w = randomCodes(Int8Array, 42, wShape.reduce((a, b) => a * b, 1), -128, 127);
-          const bias = randomInt32(43, ch, -100000, 100000);
-          const geometry = { strides: c.strides, dilations: c.dilations, padding: c.padding, bias };
-          const acc = depthwiseConv2dInt8(x, c.shape, c.zp, w, wShape, { ...geometry, engine: 'js' });
-          const wasmAcc = depthwiseConv2dInt8(x, c.shape, c.zp, w, wShape, { ...geometry, engine: 'wasm' });
-          assert.equal(firstDifference(wasmAcc.values, acc.values), -1, 'wasm accumulators');
-          for (const profile of PROFILES) {
-            for (const wide of [false, true]) {
-              const params = paramsFor(profile, ch, 44, wide);
-              const want = requantizeReference(acc.values, params);
-              const got = depthwiseConv2dInt8Requantized(x, c.shape, c.zp, w, wShape, params, geometry);
-              assert.deepEqual(got.shape, acc.shape);
-              assert.equal(firstDifference(got.values, want), -1, `${profile} wide ${wide}`);
+          for (const span of [100_000, 2 ** 30]) {
+            const bias = randomInt32(43, ch, -span, span);
+            const geometry = { strides: c.strides, dilations: c.dilations, padding: c.padding, bias };
+            const acc = depthwiseConv2dInt8(x, c.shape, c.zp, w, wShape, { ...geometry, engine: 'js' });
+            const wasmAcc = depthwiseConv2dInt8(x, c.shape, c.zp, w, wShape, { ...geometry, engine: 'wasm' });
+            assert.equal(firstDifference(wasmAcc.values, acc.values), -1, 'wasm accumulators');
+            for (const profile of PROFILES) {
+              for (const wide of [false, true]) {
+                const params = paramsFor(profile, ch, 44, wide);
+                const want = requantizeReference(acc.values, params);
+                const got = depthwiseConv2dInt8Requantized(x, c.shape, c.zp, w, wShape, params, geometry);
+                assert.deepEqual(got.shape, acc.shape);
+                assert.equal(firstDifference(got.values, want), -1, `${profile} wide ${wide} bias span ${span}`);
+              }
             }
           }
         });
     }
   }
+
+  it('depthwise int8 codes requantized inside the kernel equal the reference on TFLite ties, accumulators near the '
+    + '2^21 bound and every shift 0..−31, both roundings', () => {
+    // A 1x1 depthwise with weight 1 and zero point 0: acc[p][c] = bias[c] + x[p], and the 256 pixels take x =
+    // −128..127, so each channel's bias is a target the accumulators sweep around. Channel c has shift −c; its bias is
+    // a tie of RoundingDivideByPOT (±(2k + 1)·2^c, with m = 2^30 making h = acc / 2) or, past the bound, a value near
+    // ±(2^21 − 256) (the largest bias the kernel's bound 2^21 admits with |x − zp| ≤ 255).
+    const rand = mulberry32(61);
+    const channels = 32;
+    const x = Int8Array.from({ length: 256 * channels }, (_, i) => Math.floor(i / channels) - 128);
+    const w = new Int8Array(channels).fill(1);
+    const shift = Int32Array.from({ length: channels }, (_, c) => -c);
+    const limit = 2 ** 21 - 256;
+    for (const m of [2 ** 30, 2 ** 30 + 1, 2 ** 30 - 1, 1518500250, 2 ** 31 - 1, 1, 0]) {
+      for (const sign of [-1, 1]) {
+        const bias = Int32Array.from({ length: channels }, (_, c) => {
+          const tie = (2 * Math.floor(rand() * 32) + 1) * 2 ** c;
+          return sign * (tie <= limit - 128 ? tie : limit - Math.floor(rand() * 4));
+        });
+        const acc = depthwiseConv2dInt8(x, [1, 16, 16, channels], 0, w, [1, 1, channels, 1], { bias, engine: 'js' });
+        for (const profile of ['tflite-double', 'tflite-single'] as const) {
+          const params: RequantizeParams = { profile, multiplier: new Int32Array(channels).fill(m), shift,
+            zeroPoint: 3, qmin: -128, qmax: 127 };
+          const got = depthwiseConv2dInt8Requantized(x, [1, 16, 16, channels], 0, w, [1, 1, channels, 1], params,
+            { bias });
+          const want = requantizeReference(acc.values, params);
+          const i = firstDifference(got.values, want);
+          assert.equal(i, -1, `${profile} m ${m} channel ${i % channels} acc ${acc.values[i]}: ${got.values[i]}, `
+            + `want ${want[i]}`);
+        }
+      }
+    }
+  });
 
   it('denseInt8Requantized equals requantize(denseInt8), with per-tensor parameters too', () => {
     for (const [batch, inUnits, outUnits, zp] of [[1, 1, 1, 0], [3, 144, 24, -7], [37, 33, 10, 127]]) {
