@@ -38,6 +38,9 @@ export function rangeErrors(view: CalibrationView, ranges: readonly LabelledRang
   return ranges.map((r) => ({ ...r, error: histogramQuantError(view, r.range, view) }));
 }
 
+/** The calibration histogram's height in pixels. */
+export const CALIBRATION_HISTOGRAM_HEIGHT = 300;
+
 /**
  * The histogram with the selected range shaded and each method's range as a pair of dotted lines in its own colour
  * (methods in `view.methods` order take `theme.series` in turn), each pair one legend entry. The bar arrays are built
@@ -55,7 +58,7 @@ export function calibrationHistogramFigure(view: CalibrationView): (selected: La
         hovertemplate: '%{x}: %{y}<extra></extra>' },
     ],
     layout: {
-      ...baseLayout(theme, 300),
+      ...baseLayout(theme, CALIBRATION_HISTOGRAM_HEIGHT),
       bargap: 0,
       showlegend: true,
       legend: { orientation: 'v', x: 1.02, y: 1, font: { color: theme.text } },
@@ -89,6 +92,11 @@ export function calibrationHistogramFigure(view: CalibrationView): (selected: La
  */
 const LABEL_PX_PER_CHAR = 7;
 
+/** The error figure's height in pixels for `bars` ranges (the selected one included). */
+export function calibrationErrorFigureHeight(bars: number): number {
+  return 60 + 34 * bars;
+}
+
 /** The error figure's label of the selected range's bar: fixed, so a slider move changes no category or margin. */
 export const SELECTED_LABEL = 'selected';
 
@@ -105,7 +113,7 @@ export function calibrationErrorFigure(selected: ScoredRange, fixed: readonly Sc
   return {
     data: [trace(0, 'clipping', theme.warn), trace(1, 'rounding', theme.primary)],
     layout: {
-      ...baseLayout(theme, 60 + 34 * labels.length),
+      ...baseLayout(theme, calibrationErrorFigureHeight(labels.length)),
       barmode: 'stack',
       margin: { l: 8 + LABEL_PX_PER_CHAR * Math.max(...labels.map((l) => l.length)), r: 24, t: 32, b: 40 },
       xaxis: axis(theme, { title: { text: 'expected MSE per value' }, exponentformat: 'e', automargin: false }),

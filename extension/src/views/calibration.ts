@@ -2,8 +2,8 @@ import { parseAppliedRange, parseCalibrationEvaluation } from '../../../src/view
 import type { CalibrationView } from '../../../src/views/types';
 import { element, StatusLine } from '../dom';
 import {
-  calibrationErrorBars, calibrationErrorFigure, calibrationHistogramFigure, percentileRangeOf, rangeErrors,
-  type LabelledRange,
+  CALIBRATION_HISTOGRAM_HEIGHT, calibrationErrorBars, calibrationErrorFigure, calibrationErrorFigureHeight,
+  calibrationHistogramFigure, percentileRangeOf, rangeErrors, type LabelledRange,
 } from '../figures/calibration';
 import { formatNumber, formatRange } from '../figures/format';
 import type { Plot } from '../plot';
@@ -139,6 +139,10 @@ export async function renderCalibration(view: CalibrationView, host: Host): Prom
     summary, errorFigure, accuracy.node, status.node);
   update();
   const histogramFigure = calibrationHistogramFigure(view);
+  // Fixed-size, contained boxes: the layout that plotly forces when it measures during a slider move's redraw stays
+  // inside the figure instead of re-laying the notebook.
+  Object.assign(histogram.style, { height: `${CALIBRATION_HISTOGRAM_HEIGHT}px`, contain: 'strict' });
+  Object.assign(errorFigure.style, { height: `${calibrationErrorFigureHeight(1 + fixed.length)}px`, contain: 'strict' });
   plots = {
     histogram: await host.plots.add(histogram, (theme) => histogramFigure(selected, theme)),
     error: await host.plots.add(errorFigure, (theme) => calibrationErrorFigure(chosen(), fixed, theme)),
