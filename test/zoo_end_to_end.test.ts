@@ -13,6 +13,7 @@ import { createIntegerExecutor } from '../src/quant/integer_executor';
 import { qparamsFromRange } from '../src/qparams';
 import { int8Activations } from '../src/scheme';
 import { useBackend } from './support/backends';
+import { ortKernelsDiffer } from './support/cpu';
 import { loadZooModel, zooModels } from './support/zoo';
 
 function correct(y: tf.Tensor, labels: Uint8Array): number {
@@ -36,7 +37,7 @@ function difference(a: tf.Tensor, b: tf.Tensor, step: number): { differing: numb
 }
 
 for (const name of zooModels) {
-  test(`${name}: imported float accuracy matches tfjs-layers, int8 stays close, and the integer path matches fake-quant and onnxruntime`, async () => {
+  test(`${name}: imported float accuracy matches tfjs-layers, int8 stays close, and the integer path matches fake-quant and onnxruntime`, async (t) => {
     await useBackend('wasm');
     const { graph, plan, testSet, metadata } = loadZooModel(name);
     const float = createExecutor(graph);
@@ -60,8 +61,11 @@ for (const name of zooModels) {
     // efficientnet 22 by <= 3).
     const vsFake = difference(yInt, yFake, step);
     assert.ok(vsFake.maxSteps <= 3.0001 && vsFake.differing <= 0.005 * yInt.size, `integer vs fake-quant: ${JSON.stringify(vsFake)}`);
-    // The 'onnxruntime' profile is ORT's arithmetic: equal outputs (every tensor: zoo_onnxruntime_exact.test.ts).
-    assert.deepEqual(difference(yInt, yOrt, step), { differing: 0, maxSteps: 0 }, 'integer vs onnxruntime');
+    // The 'onnxruntime' profile is ORT's arithmetic: equal outputs (every tensor: zoo_onnxruntime_exact.test.ts), on
+    // a CPU where ORT runs the kernels the profile reproduces.
+    const otherKernels = ortKernelsDiffer();
+    if (otherKernels) t.diagnostic(`integer vs onnxruntime not compared bit for bit: ${otherKernels}`);
+    else assert.deepEqual(difference(yInt, yOrt, step), { differing: 0, maxSteps: 0 }, 'integer vs onnxruntime');
     tf.dispose([x, yFloat, yFake, yInt, yOrt]);
     float.dispose();
     fq.dispose();
