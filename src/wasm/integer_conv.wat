@@ -301,7 +301,9 @@
                 (local.set $bhi (i32x4.splat (i32.add (local.get $hi) (i32.const 0x4B400000))))
                 (local.set $bzp (i32x4.splat (i32.sub (local.get $zp) (i32.const 0x4B400000))))
                 (local.set $k (local.get $scratch))
+                ;; Mode 2's largest d per lane over the block's pixels, $x for $l0's channels and $y for $h0's.
                 (local.set $x (v128.const i64x2 0 0))
+                (local.set $y (v128.const i64x2 0 0))
                 (loop $pixel
                   (local.set $l0 (v128.load (local.get $k)))
                   (local.set $h0 (v128.load offset=16 (local.get $k)))
@@ -325,16 +327,14 @@
                       (local.set $f0 (f32x4.mul (f32x4.convert_i32x4_s (local.get $l0))
                         (v128.load offset=288 (local.get $tb))))
                       (local.set $f1 (f32x4.nearest (local.get $f0)))
-                      (local.set $x (v128.or (local.get $x)
-                        (f32x4.ge (f32x4.abs (f32x4.sub (local.get $f0) (local.get $f1))) (v128.load offset=304 (local.get $tb)))))
+                      (local.set $x (f32x4.pmax (local.get $x) (f32x4.abs (f32x4.sub (local.get $f0) (local.get $f1)))))
                       (local.set $r (i32x4.add (i32x4.min_s (i32x4.max_s
                         (f32x4.add (local.get $f1) (v128.const f32x4 12582912 12582912 12582912 12582912))
                         (local.get $blo)) (local.get $bhi)) (local.get $bzp)))
                       (local.set $f0 (f32x4.mul (f32x4.convert_i32x4_s (local.get $h0))
                         (v128.load offset=608 (local.get $tb))))
                       (local.set $f1 (f32x4.nearest (local.get $f0)))
-                      (local.set $x (v128.or (local.get $x)
-                        (f32x4.ge (f32x4.abs (f32x4.sub (local.get $f0) (local.get $f1))) (v128.load offset=624 (local.get $tb)))))
+                      (local.set $y (f32x4.pmax (local.get $y) (f32x4.abs (f32x4.sub (local.get $f0) (local.get $f1)))))
                       (local.set $prev (i32x4.add (i32x4.min_s (i32x4.max_s
                         (f32x4.add (local.get $f1) (v128.const f32x4 12582912 12582912 12582912 12582912))
                         (local.get $blo)) (local.get $bhi)) (local.get $bzp)))))
@@ -343,53 +343,56 @@
                   (local.set $off (i32.add (local.get $off) (local.get $crow)))
                   (br_if $pixel (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 32)))
                     (i32.add (local.get $scratch) (i32.const 128)))))
-                ;; Mode 2's rare pixels near a tie (some lane's d >= T, in $x): the block's 4 pixels again, exactly.
-                (if (v128.any_true (local.get $x))
-                  (then
-                    (local.set $off (i32.add (local.get $o) (i32.shl (local.get $b) (i32.const 3))))
-                    (local.set $k (local.get $scratch))
-                    (loop $exact
-                      (local.set $l0 (v128.load (local.get $k)))
-                      (local.set $h0 (v128.load offset=16 (local.get $k)))
-                      (local.set $f0 (f64x2.mul (f64x2.convert_low_i32x4_s (local.get $l0))
-                        (v128.load offset=160 (local.get $tb))))
-                      (local.set $f1 (f64x2.mul
-                        (f64x2.convert_low_i32x4_s
-                          (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $l0) (local.get $l0)))
-                        (v128.load offset=176 (local.get $tb))))
-                      (local.set $r (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
-                        (f64x2.add (f64x2.add (f64x2.add (local.get $f0) (v128.load offset=224 (local.get $tb)))
-                          (v128.and (f64x2.lt (local.get $f0) (v128.load offset=192 (local.get $tb)))
-                            (v128.load offset=256 (local.get $tb))))
-                          (v128.const f64x2 0x1.8p52 0x1.8p52))
-                        (f64x2.add (f64x2.add (f64x2.add (local.get $f1) (v128.load offset=240 (local.get $tb)))
-                          (v128.and (f64x2.lt (local.get $f1) (v128.load offset=208 (local.get $tb)))
-                            (v128.load offset=272 (local.get $tb))))
-                          (v128.const f64x2 0x1.8p52 0x1.8p52))))
-                      (local.set $r (i32x4.add (i32x4.min_s (i32x4.max_s (local.get $r) (local.get $lov)) (local.get $hiv))
-                        (local.get $zpv)))
-                      (local.set $f0 (f64x2.mul (f64x2.convert_low_i32x4_s (local.get $h0))
-                        (v128.load offset=480 (local.get $tb))))
-                      (local.set $f1 (f64x2.mul
-                        (f64x2.convert_low_i32x4_s
-                          (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $h0) (local.get $h0)))
-                        (v128.load offset=496 (local.get $tb))))
-                      (local.set $prev (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
-                        (f64x2.add (f64x2.add (f64x2.add (local.get $f0) (v128.load offset=544 (local.get $tb)))
-                          (v128.and (f64x2.lt (local.get $f0) (v128.load offset=512 (local.get $tb)))
-                            (v128.load offset=576 (local.get $tb))))
-                          (v128.const f64x2 0x1.8p52 0x1.8p52))
-                        (f64x2.add (f64x2.add (f64x2.add (local.get $f1) (v128.load offset=560 (local.get $tb)))
-                          (v128.and (f64x2.lt (local.get $f1) (v128.load offset=528 (local.get $tb)))
-                            (v128.load offset=592 (local.get $tb))))
-                          (v128.const f64x2 0x1.8p52 0x1.8p52))))
-                      (local.set $prev (i32x4.add (i32x4.min_s (i32x4.max_s (local.get $prev) (local.get $lov)) (local.get $hiv))
-                        (local.get $zpv)))
-                      (v128.store64_lane 0 (local.get $off)
-                        (i8x16.narrow_i16x8_s (i16x8.narrow_i32x4_s (local.get $r) (local.get $prev)) (local.get $r)))
-                      (local.set $off (i32.add (local.get $off) (local.get $crow)))
-                      (br_if $exact (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 32)))
-                        (i32.add (local.get $scratch) (i32.const 128))))))))
+                ;; Mode 2's rare blocks with a lane near a tie (d >= T): the 4 pixels again, exactly.
+                (block $screened
+                  (br_if $screened (i32.ne (local.get $mode) (i32.const 2)))
+                  (br_if $screened (i32.eqz (v128.any_true (v128.or
+                    (f32x4.ge (local.get $x) (v128.load offset=304 (local.get $tb)))
+                    (f32x4.ge (local.get $y) (v128.load offset=624 (local.get $tb)))))))
+                  (local.set $off (i32.add (local.get $o) (i32.shl (local.get $b) (i32.const 3))))
+                  (local.set $k (local.get $scratch))
+                  (loop $exact
+                    (local.set $l0 (v128.load (local.get $k)))
+                    (local.set $h0 (v128.load offset=16 (local.get $k)))
+                    (local.set $f0 (f64x2.mul (f64x2.convert_low_i32x4_s (local.get $l0))
+                      (v128.load offset=160 (local.get $tb))))
+                    (local.set $f1 (f64x2.mul
+                      (f64x2.convert_low_i32x4_s
+                        (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $l0) (local.get $l0)))
+                      (v128.load offset=176 (local.get $tb))))
+                    (local.set $r (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
+                      (f64x2.add (f64x2.add (f64x2.add (local.get $f0) (v128.load offset=224 (local.get $tb)))
+                        (v128.and (f64x2.lt (local.get $f0) (v128.load offset=192 (local.get $tb)))
+                          (v128.load offset=256 (local.get $tb))))
+                        (v128.const f64x2 0x1.8p52 0x1.8p52))
+                      (f64x2.add (f64x2.add (f64x2.add (local.get $f1) (v128.load offset=240 (local.get $tb)))
+                        (v128.and (f64x2.lt (local.get $f1) (v128.load offset=208 (local.get $tb)))
+                          (v128.load offset=272 (local.get $tb))))
+                        (v128.const f64x2 0x1.8p52 0x1.8p52))))
+                    (local.set $r (i32x4.add (i32x4.min_s (i32x4.max_s (local.get $r) (local.get $lov)) (local.get $hiv))
+                      (local.get $zpv)))
+                    (local.set $f0 (f64x2.mul (f64x2.convert_low_i32x4_s (local.get $h0))
+                      (v128.load offset=480 (local.get $tb))))
+                    (local.set $f1 (f64x2.mul
+                      (f64x2.convert_low_i32x4_s
+                        (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $h0) (local.get $h0)))
+                      (v128.load offset=496 (local.get $tb))))
+                    (local.set $prev (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
+                      (f64x2.add (f64x2.add (f64x2.add (local.get $f0) (v128.load offset=544 (local.get $tb)))
+                        (v128.and (f64x2.lt (local.get $f0) (v128.load offset=512 (local.get $tb)))
+                          (v128.load offset=576 (local.get $tb))))
+                        (v128.const f64x2 0x1.8p52 0x1.8p52))
+                      (f64x2.add (f64x2.add (f64x2.add (local.get $f1) (v128.load offset=560 (local.get $tb)))
+                        (v128.and (f64x2.lt (local.get $f1) (v128.load offset=528 (local.get $tb)))
+                          (v128.load offset=592 (local.get $tb))))
+                        (v128.const f64x2 0x1.8p52 0x1.8p52))))
+                    (local.set $prev (i32x4.add (i32x4.min_s (i32x4.max_s (local.get $prev) (local.get $lov)) (local.get $hiv))
+                      (local.get $zpv)))
+                    (v128.store64_lane 0 (local.get $off)
+                      (i8x16.narrow_i16x8_s (i16x8.narrow_i32x4_s (local.get $r) (local.get $prev)) (local.get $r)))
+                    (local.set $off (i32.add (local.get $off) (local.get $crow)))
+                    (br_if $exact (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 32)))
+                      (i32.add (local.get $scratch) (i32.const 128)))))))
               (else
                 ;; out[pixel j][b * 8 .. b * 8 + 7]
                 (local.set $off (i32.add (local.get $o) (i32.shl (local.get $b) (i32.const 5))))
