@@ -187,13 +187,29 @@
   ;; With $mode 1 (MLAS) or 2 (TFLite, accumulators under 2^21) the accumulators are requantized in place of being
   ;; stored, and $out receives int8 codes [$npix][$cb · 8]: $qt the plan's table ($qstride bytes per 8 channels), $lo
   ;; $hi $zp the loop's clamp arguments, $scratch 128 bytes.
+  ;;
+  ;; Mode 2 screens in float32 and takes requantize.wat's exact f64 path only for a block (4 pixels, 8 channels) with
+  ;; a lane near a rounding tie. Let y = acc · m · 2^−(31+e), exact. TFLite's first rounding h = floor(acc · m / 2^31
+  ;; + 1/2) (gemmlowp's nudge, either sign) puts h / 2^e in (y − 2^−(e+1), y + 2^−(e+1)], and RoundingDivideByPOT
+  ;; rounds h / 2^e half away from zero: so its r is y rounded half away from zero unless y lies strictly within
+  ;; W = 2^−(e+1) of a half-integer. With e = 0 or single rounding there is one rounding, half up: only exact ties
+  ;; differ, W = 0.
+  ;;   yf = fround(fround(acc) · ms)      ms = fround(m · 2^−(31+e)); |acc| < 2^21 is exact and every value is normal,
+  ;;                                       so |yf − y| <= |y| · (2^−23 + 2^−48), under B = R · 2^−21 while |y| <= R =
+  ;;                                       max(|lo|, |hi|) + 2
+  ;;   d  = |yf − nearest(yf)|            exact (Sterbenz); 1/2 − d is yf's distance to the nearest half-integer
+  ;; The table's float32 T <= 1/2 − W − B per channel. Where d < T, yf is more than W + B from every half-integer, so
+  ;; y is more than W from one and on yf's side of it: r = nearest(yf) (not a tie, d < 1/2). Where |y| > R, r and
+  ;; nearest(yf) are each within 1 of y (|yf − y| < 2^21 · 2^−22), so both lie past the same clamp bound. Any lane
+  ;; with d >= T sends its block the exact way. nearest(yf) + 1.5 · 2^23 has the bits 0x4B400000 + nearest(yf)
+  ;; (|yf| < 2^21), clamped against $lo and $hi moved by 0x4B400000 (the loader keeps them within ±2^22).
   (func (export "depthwise") (param $in i32) (param $pix i32) (param $npix i32) (param $taps i32) (param $ntp i32)
                              (param $cb i32) (param $w i32) (param $bias i32) (param $out i32) (param $mode i32)
                              (param $qt i32) (param $qstride i32) (param $lo i32) (param $hi i32) (param $zp i32)
                              (param $scratch i32)
     (local $tb i32) (local $k i32) (local $crow i32)
     (local $r v128) (local $prev v128) (local $f0 v128) (local $f1 v128) (local $lov v128) (local $hiv v128)
-    (local $zpv v128)
+    (local $zpv v128) (local $blo v128) (local $bhi v128) (local $bzp v128)
     (local $pb i32) (local $pend i32) (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32)
     (local $b i32) (local $boff i32) (local $tp i32) (local $tend i32) (local $off i32) (local $wp i32)
     (local $wstride i32) (local $o i32) (local $rowbytes i32)
@@ -268,7 +284,8 @@
                 ;; Each pixel's 8 accumulators, back from $scratch into $l0 (channels b·8..b·8+3) and $h0 (the next
                 ;; four), become 8 codes. Parking them there frees the registers the f64 arithmetic needs. It is
                 ;; requantize.wat's, derived and proven there: mode 1 its "ort" loop, mode 2 its "tflite" short path
-                ;; (table blocks of 4 channels of 288 bytes, so $h0's constants are 288 bytes on).
+                ;; behind the screen above (table blocks of 4 channels of 320 bytes, so $h0's constants are 320 bytes
+                ;; on).
                 (local.set $tb (i32.add (local.get $qt) (i32.mul (local.get $b) (local.get $qstride))))
                 (local.set $off (i32.add (local.get $o) (i32.shl (local.get $b) (i32.const 3))))
                 (v128.store (local.get $scratch) (local.get $l0))
@@ -279,7 +296,14 @@
                 (v128.store offset=80 (local.get $scratch) (local.get $h2))
                 (v128.store offset=96 (local.get $scratch) (local.get $l3))
                 (v128.store offset=112 (local.get $scratch) (local.get $h3))
+                ;; Set here, not once for the call: live across the tap loop they would not fit the registers.
+                (local.set $blo (i32x4.splat (i32.add (local.get $lo) (i32.const 0x4B400000))))
+                (local.set $bhi (i32x4.splat (i32.add (local.get $hi) (i32.const 0x4B400000))))
+                (local.set $bzp (i32x4.splat (i32.sub (local.get $zp) (i32.const 0x4B400000))))
                 (local.set $k (local.get $scratch))
+                ;; Mode 2's largest d per lane over the block's pixels, $x for $l0's channels and $y for $h0's.
+                (local.set $x (v128.const i64x2 0 0))
+                (local.set $y (v128.const i64x2 0 0))
                 (loop $pixel
                   (local.set $l0 (v128.load (local.get $k)))
                   (local.set $h0 (v128.load offset=16 (local.get $k)))
@@ -300,45 +324,75 @@
                           (v128.const f32x4 12582912 12582912 12582912 12582912))
                         (local.get $zpv))))
                     (else
-                      (local.set $f0 (f64x2.mul (f64x2.convert_low_i32x4_s (local.get $l0))
-                        (v128.load offset=160 (local.get $tb))))
-                      (local.set $f1 (f64x2.mul
-                        (f64x2.convert_low_i32x4_s
-                          (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $l0) (local.get $l0)))
-                        (v128.load offset=176 (local.get $tb))))
-                      (local.set $r (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
-                        (f64x2.add (f64x2.add (f64x2.add (local.get $f0) (v128.load offset=224 (local.get $tb)))
-                          (v128.and (f64x2.lt (local.get $f0) (v128.load offset=192 (local.get $tb)))
-                            (v128.load offset=256 (local.get $tb))))
-                          (v128.const f64x2 0x1.8p52 0x1.8p52))
-                        (f64x2.add (f64x2.add (f64x2.add (local.get $f1) (v128.load offset=240 (local.get $tb)))
-                          (v128.and (f64x2.lt (local.get $f1) (v128.load offset=208 (local.get $tb)))
-                            (v128.load offset=272 (local.get $tb))))
-                          (v128.const f64x2 0x1.8p52 0x1.8p52))))
-                      (local.set $r (i32x4.add (i32x4.min_s (i32x4.max_s (local.get $r) (local.get $lov)) (local.get $hiv))
-                        (local.get $zpv)))
-                      (local.set $f0 (f64x2.mul (f64x2.convert_low_i32x4_s (local.get $h0))
-                        (v128.load offset=448 (local.get $tb))))
-                      (local.set $f1 (f64x2.mul
-                        (f64x2.convert_low_i32x4_s
-                          (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $h0) (local.get $h0)))
-                        (v128.load offset=464 (local.get $tb))))
-                      (local.set $prev (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
-                        (f64x2.add (f64x2.add (f64x2.add (local.get $f0) (v128.load offset=512 (local.get $tb)))
-                          (v128.and (f64x2.lt (local.get $f0) (v128.load offset=480 (local.get $tb)))
-                            (v128.load offset=544 (local.get $tb))))
-                          (v128.const f64x2 0x1.8p52 0x1.8p52))
-                        (f64x2.add (f64x2.add (f64x2.add (local.get $f1) (v128.load offset=528 (local.get $tb)))
-                          (v128.and (f64x2.lt (local.get $f1) (v128.load offset=496 (local.get $tb)))
-                            (v128.load offset=560 (local.get $tb))))
-                          (v128.const f64x2 0x1.8p52 0x1.8p52))))
-                      (local.set $prev (i32x4.add (i32x4.min_s (i32x4.max_s (local.get $prev) (local.get $lov)) (local.get $hiv))
-                        (local.get $zpv)))))
+                      (local.set $f0 (f32x4.mul (f32x4.convert_i32x4_s (local.get $l0))
+                        (v128.load offset=288 (local.get $tb))))
+                      (local.set $f1 (f32x4.nearest (local.get $f0)))
+                      (local.set $x (f32x4.pmax (local.get $x) (f32x4.abs (f32x4.sub (local.get $f0) (local.get $f1)))))
+                      (local.set $r (i32x4.add (i32x4.min_s (i32x4.max_s
+                        (f32x4.add (local.get $f1) (v128.const f32x4 12582912 12582912 12582912 12582912))
+                        (local.get $blo)) (local.get $bhi)) (local.get $bzp)))
+                      (local.set $f0 (f32x4.mul (f32x4.convert_i32x4_s (local.get $h0))
+                        (v128.load offset=608 (local.get $tb))))
+                      (local.set $f1 (f32x4.nearest (local.get $f0)))
+                      (local.set $y (f32x4.pmax (local.get $y) (f32x4.abs (f32x4.sub (local.get $f0) (local.get $f1)))))
+                      (local.set $prev (i32x4.add (i32x4.min_s (i32x4.max_s
+                        (f32x4.add (local.get $f1) (v128.const f32x4 12582912 12582912 12582912 12582912))
+                        (local.get $blo)) (local.get $bhi)) (local.get $bzp)))))
                   (v128.store64_lane 0 (local.get $off)
                     (i8x16.narrow_i16x8_s (i16x8.narrow_i32x4_s (local.get $r) (local.get $prev)) (local.get $r)))
                   (local.set $off (i32.add (local.get $off) (local.get $crow)))
                   (br_if $pixel (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 32)))
-                    (i32.add (local.get $scratch) (i32.const 128))))))
+                    (i32.add (local.get $scratch) (i32.const 128)))))
+                ;; Mode 2's rare blocks with a lane near a tie (d >= T): the 4 pixels again, exactly.
+                (block $screened
+                  (br_if $screened (i32.ne (local.get $mode) (i32.const 2)))
+                  (br_if $screened (i32.eqz (v128.any_true (v128.or
+                    (f32x4.ge (local.get $x) (v128.load offset=304 (local.get $tb)))
+                    (f32x4.ge (local.get $y) (v128.load offset=624 (local.get $tb)))))))
+                  (local.set $off (i32.add (local.get $o) (i32.shl (local.get $b) (i32.const 3))))
+                  (local.set $k (local.get $scratch))
+                  (loop $exact
+                    (local.set $l0 (v128.load (local.get $k)))
+                    (local.set $h0 (v128.load offset=16 (local.get $k)))
+                    (local.set $f0 (f64x2.mul (f64x2.convert_low_i32x4_s (local.get $l0))
+                      (v128.load offset=160 (local.get $tb))))
+                    (local.set $f1 (f64x2.mul
+                      (f64x2.convert_low_i32x4_s
+                        (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $l0) (local.get $l0)))
+                      (v128.load offset=176 (local.get $tb))))
+                    (local.set $r (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
+                      (f64x2.add (f64x2.add (f64x2.add (local.get $f0) (v128.load offset=224 (local.get $tb)))
+                        (v128.and (f64x2.lt (local.get $f0) (v128.load offset=192 (local.get $tb)))
+                          (v128.load offset=256 (local.get $tb))))
+                        (v128.const f64x2 0x1.8p52 0x1.8p52))
+                      (f64x2.add (f64x2.add (f64x2.add (local.get $f1) (v128.load offset=240 (local.get $tb)))
+                        (v128.and (f64x2.lt (local.get $f1) (v128.load offset=208 (local.get $tb)))
+                          (v128.load offset=272 (local.get $tb))))
+                        (v128.const f64x2 0x1.8p52 0x1.8p52))))
+                    (local.set $r (i32x4.add (i32x4.min_s (i32x4.max_s (local.get $r) (local.get $lov)) (local.get $hiv))
+                      (local.get $zpv)))
+                    (local.set $f0 (f64x2.mul (f64x2.convert_low_i32x4_s (local.get $h0))
+                      (v128.load offset=480 (local.get $tb))))
+                    (local.set $f1 (f64x2.mul
+                      (f64x2.convert_low_i32x4_s
+                        (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $h0) (local.get $h0)))
+                      (v128.load offset=496 (local.get $tb))))
+                    (local.set $prev (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
+                      (f64x2.add (f64x2.add (f64x2.add (local.get $f0) (v128.load offset=544 (local.get $tb)))
+                        (v128.and (f64x2.lt (local.get $f0) (v128.load offset=512 (local.get $tb)))
+                          (v128.load offset=576 (local.get $tb))))
+                        (v128.const f64x2 0x1.8p52 0x1.8p52))
+                      (f64x2.add (f64x2.add (f64x2.add (local.get $f1) (v128.load offset=560 (local.get $tb)))
+                        (v128.and (f64x2.lt (local.get $f1) (v128.load offset=528 (local.get $tb)))
+                          (v128.load offset=592 (local.get $tb))))
+                        (v128.const f64x2 0x1.8p52 0x1.8p52))))
+                    (local.set $prev (i32x4.add (i32x4.min_s (i32x4.max_s (local.get $prev) (local.get $lov)) (local.get $hiv))
+                      (local.get $zpv)))
+                    (v128.store64_lane 0 (local.get $off)
+                      (i8x16.narrow_i16x8_s (i16x8.narrow_i32x4_s (local.get $r) (local.get $prev)) (local.get $r)))
+                    (local.set $off (i32.add (local.get $off) (local.get $crow)))
+                    (br_if $exact (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 32)))
+                      (i32.add (local.get $scratch) (i32.const 128)))))))
               (else
                 ;; out[pixel j][b * 8 .. b * 8 + 7]
                 (local.set $off (i32.add (local.get $o) (i32.shl (local.get $b) (i32.const 5))))

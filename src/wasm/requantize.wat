@@ -11,8 +11,9 @@
   (import "env" "memory" (memory 1))
 
   ;; TFLite's MultiplyByQuantizedMultiplier epilogue, four lanes at a time, for multipliers m in [0, 2^31).
-  ;; Table block (288 bytes): m i32x4 | c i64x2 x2 | nmask i32x4 | k f64x2 x2 | M f64x2 x2 | left f64x2 x2, then the
-  ;; short path's constants (below).
+  ;; Table block (320 bytes): m i32x4 | c i64x2 x2 | nmask i32x4 | k f64x2 x2 | M f64x2 x2 | left f64x2 x2, then the
+  ;; short path's constants (below), then 32 bytes this loop does not read: the depthwise kernel's float32 screen
+  ;; (src/wasm/integer_conv.wat).
   ;;
   ;;   x  = sat32(acc · left)                 only when $left: exact in f64, trunc_sat saturates as TFLite's
   ;;                                          documented decision (left = 2^max(shift, 0))
@@ -55,7 +56,7 @@
     (local.set $hiv (i32x4.splat (local.get $hi)))
     (local.set $zpv (i32x4.splat (local.get $zp)))
     (local.set $t (local.get $table))
-    (local.set $tend (i32.add (local.get $table) (i32.mul (local.get $period) (i32.const 288))))
+    (local.set $tend (i32.add (local.get $table) (i32.mul (local.get $period) (i32.const 320))))
     (local.set $step (select (i32.const 4) (i32.const 16) (i32.eq (local.get $kind) (i32.const 1))))
     (if (i32.eq (local.get $kind) (i32.const 2)) (then (local.set $step (i32.const 8))))
     (loop $block
@@ -115,7 +116,7 @@
             (else (v128.store64_lane 0 (local.get $dst) (local.get $r))))))
       (local.set $src (i32.add (local.get $src) (i32.const 16)))
       (local.set $dst (i32.add (local.get $dst) (local.get $step)))
-      (local.set $t (i32.add (local.get $t) (i32.const 288)))
+      (local.set $t (i32.add (local.get $t) (i32.const 320)))
       (if (i32.ge_u (local.get $t) (local.get $tend)) (then (local.set $t (local.get $table))))
       (br_if $block (local.tee $blocks (i32.sub (local.get $blocks) (i32.const 1))))))
 

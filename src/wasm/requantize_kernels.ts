@@ -19,7 +19,7 @@ export type RequantizePlan =
   | {
     /** Four lanes at a time, TFLite's double rounding (any shift) or single rounding (shifts <= 0). */
     readonly loop: 'tflite';
-    /** lcm(channels, 4) / 4 blocks of 288 bytes (see the .wat). */
+    /** lcm(channels, 4) / 4 blocks of 320 bytes (see the .wat). */
     readonly table: Uint8Array;
     readonly period: number;
     readonly left: boolean;
@@ -51,7 +51,7 @@ export type RequantizePlan =
 
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
-const TFLITE_BLOCK = 288;
+const TFLITE_BLOCK = 320;
 
 function gcd(a: number, b: number): number {
   while (b) [a, b] = [b, a % b];
@@ -101,7 +101,11 @@ export function tflitePlan(multiplier: number | Int32Array, shift: number | Int3
   const lanes = tableLanes(channels);
   const table = new Uint8Array(lanes / 4 * TFLITE_BLOCK);
   const i32 = new Int32Array(table.buffer);
+  const f32 = new Float32Array(table.buffer);
   const f64 = new Float64Array(table.buffer);
+  // The depthwise kernel's float32 screen (src/wasm/integer_conv.wat): its error margin for results that the clamp
+  // does not decide, |y| <= max(|lo|, |hi|) + 2.
+  const margin = (Math.max(Math.abs(clamp.lo), Math.abs(clamp.hi)) + 2) * 2 ** -21;
   for (let lane = 0; lane < lanes; lane++) {
     const c = lane % channels;
     const block = lane >> 2;
@@ -123,8 +127,18 @@ export function tflitePlan(multiplier: number | Int32Array, shift: number | Int3
     f64[(base + 192) / 8 + j] = -(2 ** 30) * scale;
     f64[(base + 224) / 8 + j] = (nudged ? 2 ** 30 + 0.5 : 0.5) * scale;
     f64[(base + 256) / 8 + j] = nudged ? -(2 ** 31) * scale : 0;
+    // The screen's ms = fround(m · s) and T <= 1/2 − W − margin, W = 2^−(e+1) where double rounding rounds twice.
+    f32[(base + 288) / 4 + j] = m(c) * scale;
+    f32[(base + 304) / 4 + j] = float32Below(Math.max(0.5 - (nudged ? 2 ** -(e + 1) : 0) - margin, 0));
   }
   return { loop: 'tflite', table, period: lanes / 4, left: anyLeft, ...clamp };
+}
+
+/** The largest float32 <= x, for x >= 0. */
+function float32Below(x: number): number {
+  const f = new Float32Array([x]);
+  if (f[0] > x) new Uint32Array(f.buffer)[0]--;
+  return f[0];
 }
 
 /**
@@ -156,9 +170,10 @@ interface Exports {
 
 /**
  * How the depthwise kernel takes a plan as its own epilogue (src/wasm/integer_conv.wat), or null where it cannot:
- * MLAS's loop (mode 1) and TFLite's short path (mode 2, accumulators under 2^21 in magnitude, no left shift), over a
- * table whose lanes are the channels (lcm(channels, 4) = channels, a multiple of 8). `stride` is the table's bytes per
- * 8 channels; lo, hi and zp are the loops' clamp arguments (for MLAS the float32 bounds' bits).
+ * MLAS's loop (mode 1) and TFLite's short path (mode 2, accumulators under 2^21 in magnitude, no left shift, clamp
+ * bounds within ±2^22 for the kernel's float32 screen), over a table whose lanes are the channels (lcm(channels, 4) =
+ * channels, a multiple of 8). `stride` is the table's bytes per 8 channels; lo, hi and zp are the loops' clamp
+ * arguments (for MLAS the float32 bounds' bits).
  */
 export function fusedEpilogue(plan: RequantizePlan, bound: number):
   { mode: 1 | 2; stride: number; lo: number; hi: number; zp: number } | null {
@@ -166,7 +181,8 @@ export function fusedEpilogue(plan: RequantizePlan, bound: number):
     const bits = new Int32Array(new Float32Array([plan.lo, plan.hi]).buffer);
     return { mode: 1, stride: 32, lo: bits[0], hi: bits[1], zp: 0x4b400000 - plan.zeroPoint };
   }
-  if (plan.loop === 'tflite' && !plan.left && bound < 2 ** 21) {
+  if (plan.loop === 'tflite' && !plan.left && bound < 2 ** 21 && Math.abs(plan.lo) <= 2 ** 22
+    && Math.abs(plan.hi) <= 2 ** 22) {
     return { mode: 2, stride: 2 * TFLITE_BLOCK, lo: plan.lo, hi: plan.hi, zp: plan.zeroPoint };
   }
   return null;

@@ -196,6 +196,33 @@ describe('WebAssembly requantization', () => {
     }
   });
 
+  it('tflite tables carry the depthwise kernel\'s float32 screen: ms = fround(m · 2^−(31+e)) and T the largest '
+    + 'float32 <= 1/2 − W − (max(|lo|, |hi|) + 2) · 2^−21 (or 0), every shift −31..0, multiplier and clamp', () => {
+    const shifts = Int32Array.from({ length: 32 }, (_, i) => -i); // e = 0..31, one channel each
+    const above = (t: number) => new Float32Array(new Uint32Array([new Uint32Array(new Float32Array([t]).buffer)[0] + 1])
+      .buffer)[0];
+    for (const single of [false, true]) {
+      for (const m of MULTIPLIERS) {
+        for (const clamp of CLAMPS) {
+          const plan = tflitePlan(new Int32Array(32).fill(m), shifts, 32, single, clamp.zeroPoint, clamp.qmin,
+            clamp.qmax);
+          assert.ok(plan.loop === 'tflite');
+          const f32 = new Float32Array(plan.table.buffer);
+          for (let e = 0; e < 32; e++) {
+            const at = (e >> 2) * 80 + (e & 3); // blocks of 320 bytes; ms at byte 288, T at 304
+            // Exact in doubles: multiples of 2^−32 under 2^11 in magnitude.
+            const bound = Math.max(0.5 - (!single && e > 0 ? 2 ** -(e + 1) : 0)
+              - (Math.max(Math.abs(plan.lo), Math.abs(plan.hi)) + 2) * 2 ** -21, 0);
+            const t = f32[at + 76];
+            const where = `single ${single} m ${m} e ${e} zp ${clamp.zeroPoint}`;
+            assert.equal(f32[at + 72], Math.fround(m * 2 ** -(31 + e)), where);
+            assert.ok(t <= bound && above(t) > bound, `${where}: T ${t}, bound ${bound}`);
+          }
+        }
+      }
+    }
+  });
+
   it('onnxruntime: equals the BigInt MLAS emulation on every edge accumulator × edge scale × clamp', () => {
     const scales = Float32Array.of(0, 2 ** -149, 2 ** -126, 1e-10, 2 ** -24, 0.000123, 0.5, 1, 1.5, 3, 2 ** 20,
       3.4028234663852886e38, 0.0999999, 2 ** -31);

@@ -53,6 +53,33 @@ function paramsFor(profile: RequantizeParams['profile'], channels: number, seed:
 
 const PROFILES = ['tflite-double', 'tflite-single', 'onnxruntime'] as const;
 
+/** Channels of {@link checkSweep}, channel c with shift −c; LIMIT is the largest bias its kernel bound 2^21 admits. */
+const SWEPT = 32;
+const LIMIT = 2 ** 21 - 256;
+
+/**
+ * A 1x1 depthwise with weight 1 over 256 pixels x − zp = −128..127 (int8 codes with zero point 0, or uint8 with 128):
+ * acc[p][c] = bias[c] + x − zp, so each channel's bias is a target the accumulators sweep around. Asserts the fused
+ * kernel's int8 codes equal the reference, clamped to −128..127 with output zero point `zeroPoint`.
+ */
+function checkSweep(bias: Int32Array, multiplier: Int32Array, profile: 'tflite-double' | 'tflite-single',
+  zeroPoint: number, unsigned: boolean, label = ''): void {
+  const shape = [1, 16, 16, SWEPT];
+  const codes = Int16Array.from({ length: 256 * SWEPT }, (_, i) => Math.floor(i / SWEPT) - 128);
+  const x = unsigned ? Uint8Array.from(codes, (v) => v + 128) : Int8Array.from(codes);
+  const zp = unsigned ? 128 : 0;
+  const w = new Int8Array(SWEPT).fill(1);
+  const params: RequantizeParams = { profile, multiplier, shift: Int32Array.from({ length: SWEPT }, (_, c) => -c),
+    zeroPoint, qmin: -128, qmax: 127 };
+  const acc = depthwiseConv2dInt8(x, shape, zp, w, [1, 1, SWEPT, 1], { bias, engine: 'js' });
+  const got = depthwiseConv2dInt8Requantized(x, shape, zp, w, [1, 1, SWEPT, 1], params, { bias });
+  const want = requantizeReference(acc.values, params);
+  const i = firstDifference(got.values, want);
+  const c = i % SWEPT;
+  assert.equal(i, -1, `${label} ${profile} zp ${zeroPoint} unsigned ${unsigned} channel ${c} m ${multiplier[c]} acc `
+    + `${acc.values[i]}: ${got.values[i]}, want ${want[i]}`);
+}
+
 describe('requantized int8 kernels', () => {
   for (const c of cases) {
     it(`conv2dInt8Requantized equals requantize(conv2dInt8) on every profile and width: ${c.name}`, () => {
@@ -105,32 +132,62 @@ describe('requantized int8 kernels', () => {
 
   it('depthwise int8 codes requantized inside the kernel equal the reference on TFLite ties, accumulators near the '
     + '2^21 bound and every shift 0..−31, both roundings', () => {
-    // A 1x1 depthwise with weight 1 and zero point 0: acc[p][c] = bias[c] + x[p], and the 256 pixels take x =
-    // −128..127, so each channel's bias is a target the accumulators sweep around. Channel c has shift −c; its bias is
-    // a tie of RoundingDivideByPOT (±(2k + 1)·2^c, with m = 2^30 making h = acc / 2) or, past the bound, a value near
-    // ±(2^21 − 256) (the largest bias the kernel's bound 2^21 admits with |x − zp| ≤ 255).
+    // Channel c has shift −c; its bias is a tie of RoundingDivideByPOT (±(2k + 1)·2^c, with m = 2^30 making h =
+    // acc / 2) or, past the bound, a value near ±LIMIT.
     const rand = mulberry32(61);
-    const channels = 32;
-    const x = Int8Array.from({ length: 256 * channels }, (_, i) => Math.floor(i / channels) - 128);
-    const w = new Int8Array(channels).fill(1);
-    const shift = Int32Array.from({ length: channels }, (_, c) => -c);
-    const limit = 2 ** 21 - 256;
     for (const m of [2 ** 30, 2 ** 30 + 1, 2 ** 30 - 1, 1518500250, 2 ** 31 - 1, 1, 0]) {
       for (const sign of [-1, 1]) {
-        const bias = Int32Array.from({ length: channels }, (_, c) => {
+        const bias = Int32Array.from({ length: SWEPT }, (_, c) => {
           const tie = (2 * Math.floor(rand() * 32) + 1) * 2 ** c;
-          return sign * (tie <= limit - 128 ? tie : limit - Math.floor(rand() * 4));
+          return sign * (tie <= LIMIT - 128 ? tie : LIMIT - Math.floor(rand() * 4));
         });
-        const acc = depthwiseConv2dInt8(x, [1, 16, 16, channels], 0, w, [1, 1, channels, 1], { bias, engine: 'js' });
         for (const profile of ['tflite-double', 'tflite-single'] as const) {
-          const params: RequantizeParams = { profile, multiplier: new Int32Array(channels).fill(m), shift,
-            zeroPoint: 3, qmin: -128, qmax: 127 };
-          const got = depthwiseConv2dInt8Requantized(x, [1, 16, 16, channels], 0, w, [1, 1, channels, 1], params,
-            { bias });
-          const want = requantizeReference(acc.values, params);
-          const i = firstDifference(got.values, want);
-          assert.equal(i, -1, `${profile} m ${m} channel ${i % channels} acc ${acc.values[i]}: ${got.values[i]}, `
-            + `want ${want[i]}`);
+          checkSweep(bias, new Int32Array(SWEPT).fill(m), profile, 3, false);
+        }
+      }
+    }
+  });
+
+  it('depthwise int8 codes from the kernel\'s float32 screen equal the reference around the ties of y = acc · m · '
+    + '2^−(31+e) for every e, double rounding\'s window and float32\'s error, zero points at both ends, int8 and '
+    + 'uint8 input', () => {
+    // Channel c has e = c. "tie": the bias is the accumulator nearest a tie (k + 1/2 in y) of m, so the sweep covers
+    // double rounding's window 2^−(e+1) on both sides; "near": m is fitted to an accumulator (y in 30..120) so that
+    // y is within acc · 2^−(32+e) of a tie, far inside float32's error, where e <= 13 allows it.
+    const rand = mulberry32(62);
+    const randomM = () => 2 ** 30 + Math.floor(rand() * 2 ** 30);
+    const families: Array<[string, () => number]> = [
+      ['2^30', () => 2 ** 30], ['2^30 + 1', () => 2 ** 30 + 1], ['2^31 − 1', () => 2 ** 31 - 1], ['random', randomM],
+    ];
+    const cases: Array<[string, Int32Array, Int32Array]> = [];
+    for (const sign of [-1, 1]) {
+      for (const [name, pick] of families) {
+        const m = Int32Array.from({ length: SWEPT }, pick);
+        const bias = Int32Array.from({ length: SWEPT }, (_, c) => {
+          const kmax = Math.floor((LIMIT - 128) * m[c] / 2 ** (31 + c) - 0.5);
+          if (kmax < 0) return sign * (LIMIT - Math.floor(rand() * 4));
+          const k = Math.floor(rand() * Math.min(kmax + 1, 300));
+          return sign * Math.round((k + 0.5) * 2 ** (31 + c) / m[c]);
+        });
+        cases.push([`${name} tie`, m, bias]);
+      }
+      const m = new Int32Array(SWEPT);
+      const bias = new Int32Array(SWEPT);
+      for (let c = 0; c < SWEPT; c++) {
+        m[c] = randomM();
+        bias[c] = sign * (LIMIT - Math.floor(rand() * 4));
+        if (c > 13) continue;
+        const half = 30.5 + Math.floor(rand() * 90);
+        const acc = Math.floor(half * 2 ** c * (1 + rand())) + 1; // m = half · 2^(31+c) / acc, near [2^30, 2^31)
+        m[c] = Math.min(Math.round(half * 2 ** (31 + c) / acc), 2 ** 31 - 1);
+        bias[c] = sign * acc;
+      }
+      cases.push(['near', m, bias]);
+    }
+    for (const [name, m, bias] of cases) {
+      for (const profile of ['tflite-double', 'tflite-single'] as const) {
+        for (const zeroPoint of [-128, 127]) {
+          for (const unsigned of [false, true]) checkSweep(bias, m, profile, zeroPoint, unsigned, name);
         }
       }
     }
